@@ -1,0 +1,474 @@
+/**
+ * One topic on the shared socket: the tab subscriptions to it, the one server channel that serves
+ * them all (joined with the union of their bindings), the routing of its events to exactly the
+ * matching subscriptions, merged presence, and the outbox flush for the topic.
+ */
+import type { RealtimeChannel } from '@supabase/supabase-js'
+import { phoenixChannelOf, phoenixSocketOf } from './realtime-internals.ts'
+import { Timeout } from './clock.ts'
+import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey, type JoinSpec } from './join-spec.ts'
+import { classifyServerReason, describeReason, errorPayload, type ClassifiedReason, type RealtimeErrorPayload } from './protocol/errors.ts'
+import type { BindingSpec, BroadcastMessage, SendOptions, SendStatus, SubscribeRequest, SubscribeStatus } from './protocol/wire.ts'
+import type { OutboxEntry } from './outbox.ts'
+import type { SocketHub } from './socket-hub.ts'
+import type { TabSession } from './tab-session.ts'
+
+interface Subscription {
+  id: string
+  tab: TabSession
+  request: SubscribeRequest
+  bindings: BindingSpec[]
+}
+
+type GroupState = 'closed' | 'joining' | 'joined' | 'errored' | 'failed' | 'waiting-token'
+
+/** Presence pushes allowed per channel in a fixed 30 s window (realtime-protocol.md §7). */
+const PRESENCE_LIMIT = 5
+const PRESENCE_WINDOW_MS = 30_000
+
+/** Field that carries a message's idempotency id inside object payloads; tabs strip it. */
+export const MESSAGE_ID_FIELD = '__sr_id'
+
+export class ChannelGroup {
+  readonly topic: string
+  #hub: SocketHub
+  #subs = new Map<string, Subscription>()
+  #instance: RealtimeChannel | null = null
+  #spec: JoinSpec | null = null
+  #state: GroupState = 'closed'
+  #private: boolean | null
+  #attempt = 0
+  #retry: Timeout
+  #leave: Timeout
+  #presenceTimer: Timeout
+  #lostAt: number | null = null
+  #lastSystemError: string | null = null
+  lastRefusal: ClassifiedReason | null = null
+  #trackers = new Map<string, { payload: Record<string, unknown>; seq: number }>()
+  #trackSeq = 0
+  #appliedPresence: string | null = null
+  #presencePushes: number[] = []
+  #flushing = false
+  #disposed = false
+
+  constructor(hub: SocketHub, topic: string, isPrivate: boolean | null = null) {
+    this.#hub = hub
+    this.topic = topic
+    this.#private = isPrivate
+    this.#retry = new Timeout(hub.clock)
+    this.#leave = new Timeout(hub.clock)
+    this.#presenceTimer = new Timeout(hub.clock)
+  }
+
+  get size(): number {
+    return this.#subs.size
+  }
+
+  get isJoined(): boolean {
+    return this.#state === 'joined'
+  }
+
+  get state(): GroupState {
+    return this.#state
+  }
+
+  /** A server channel is wanted: tabs subscribe, or queued messages wait for this topic. */
+  get wanted(): boolean {
+    return this.#subs.size > 0 || this.#leave.pending || this.#hub.outbox.pending(this.topic, this.#hub.user).length > 0
+  }
+
+  has(subscriptionId: string): boolean {
+    return this.#subs.has(subscriptionId)
+  }
+
+  subscriptionIds(): string[] {
+    return [...this.#subs.keys()]
+  }
+
+  conflictWith(request: SubscribeRequest): RealtimeErrorPayload | null {
+    const isPrivate = request.config.private === true
+    const current = this.#subs.size > 0 ? this.#private : null
+    if (current !== null && current !== isPrivate) {
+      return errorPayload(
+        'channel-rejected',
+        `channel "${request.topic}" is already subscribed as ${current ? 'private' : 'public'} on the shared socket; public and private channels of one name cannot share it`,
+      )
+    }
+    return null
+  }
+
+  add(tab: TabSession, request: SubscribeRequest): void {
+    this.#leave.clear()
+    this.#private = request.config.private === true
+    this.#subs.set(request.subscriptionId, { id: request.subscriptionId, tab, request, bindings: [...request.bindings] })
+    if (this.#state === 'failed') this.#state = 'closed'
+    if (this.#state === 'joined') {
+      if (this.#spec && joinCovers(this.#spec, this.#desiredSpec())) {
+        // Already joined with everything this subscription needs: it is live at once.
+        tab.push({ type: 'channel/status', subscriptionId: request.subscriptionId, status: 'SUBSCRIBED' })
+        this.#pushPresenceState(request.subscriptionId)
+      } else {
+        // A binding the join does not carry yet: rejoin with the union; existing subscribers may miss events.
+        this.#lostAt ??= this.#hub.clock.now()
+        this.#retire(false)
+      }
+    }
+  }
+
+  addBindings(subscriptionId: string, bindings: BindingSpec[]): void {
+    const sub = this.#subs.get(subscriptionId)
+    if (sub) sub.bindings.push(...bindings)
+  }
+
+  remove(subscriptionId: string): void {
+    if (!this.#subs.delete(subscriptionId)) return
+    if (this.#trackers.delete(subscriptionId)) this.#applyPresence()
+    if (this.#subs.size === 0) {
+      this.#leave.set(this.#hub.options.leaveGraceMs, () => this.#leaveNow())
+    }
+  }
+
+  #leaveNow(): void {
+    if (this.#subs.size > 0) return
+    if (this.#hub.outbox.pending(this.topic, this.#hub.user).length > 0 && this.#state !== 'failed') return
+    this.#retire(true)
+    this.#state = 'closed'
+    this.dispose()
+    this.#hub.forget(this)
+  }
+
+  #desiredSpec(): JoinSpec {
+    const shapes = [...this.#subs.values()].map((s) => ({ config: s.request.config, bindings: s.bindings }))
+    if (shapes.length === 0) shapes.push({ config: { private: this.#private === true }, bindings: [] })
+    return mergeJoinSpec(shapes, this.#hub.presenceKey)
+  }
+
+  /** Creates and subscribes a server channel if the socket and the token allow it. */
+  join(): void {
+    if (this.#disposed || this.#state === 'joining' || this.#state === 'joined' || this.#state === 'failed') return
+    if (this.#state === 'waiting-token' || this.#retry.pending || !this.wanted) return
+    const client = this.#hub.client
+    if (!client || !this.#hub.canJoin) return
+    const wait = this.#hub.joinPacer.take(this.#hub.clock.now())
+    if (wait > 0) {
+      this.#retry.set(wait, () => this.join())
+      return
+    }
+    const spec = this.#desiredSpec()
+    const channel = client.channel(this.topic, { config: channelConfigOf(spec) })
+    // The hub schedules rejoins itself (jitter, refusal classes); phoenix's own timer must stay idle (§15.9).
+    phoenixChannelOf(channel).rejoinTimer.scheduleTimeout = () => {}
+    const mine = () => this.#instance === channel
+    for (const filter of spec.postgres) {
+      const key = postgresFilterKey(filter)
+      channel.on('postgres_changes', filter as never, (payload: unknown) => mine() && this.#route('postgres_changes', undefined, payload, key))
+    }
+    channel.on('broadcast', { event: '*' }, (payload: { event?: string }) => mine() && this.#route('broadcast', payload?.event, payload))
+    if (spec.presenceEnabled) {
+      channel.on('presence', { event: '*' } as never, (payload: { event?: string }) => mine() && this.#route('presence', payload?.event, payload))
+    }
+    channel.on('system', {}, (payload: { status?: string; message?: string }) => {
+      if (!mine()) return
+      if (payload?.status === 'error' && payload.message) this.#lastSystemError = payload.message
+      this.#route('system', undefined, payload)
+    })
+    this.#instance = channel
+    this.#spec = spec
+    this.#state = 'joining'
+    this.#lastSystemError = null
+    this.#hub.metrics.count('joins')
+    channel.subscribe((status, error) => mine() && this.#onStatus(status as SubscribeStatus, error), this.#hub.options.timeoutMs)
+  }
+
+  #onStatus(status: SubscribeStatus, error?: Error): void {
+    const hub = this.#hub
+    if (status === 'SUBSCRIBED') {
+      this.#state = 'joined'
+      this.#attempt = 0
+      this.lastRefusal = null
+      const now = hub.clock.now()
+      for (const sub of this.#subs.values()) {
+        sub.tab.push({ type: 'channel/status', subscriptionId: sub.id, status: 'SUBSCRIBED' })
+        if (this.#lostAt !== null) {
+          sub.tab.push({ type: 'channel/resync', subscriptionId: sub.id, since: this.#lostAt, until: now, reason: 'rejoined' })
+        }
+      }
+      this.#lostAt = null
+      this.#appliedPresence = null
+      this.#applyPresence()
+      void this.#flush()
+      hub.notify()
+      return
+    }
+    const wasJoining = this.#state === 'joining'
+    this.#lostAt ??= hub.clock.now()
+    if (status === 'CHANNEL_ERROR' && wasJoining && error?.cause && typeof error.cause === 'object' && !('code' in error.cause)) {
+      // The server refused the join: `{reason: "Code: message"}`.
+      this.#refused(classifyServerReason(describeReason(error.cause)))
+      return
+    }
+    if (status === 'CLOSED') {
+      // Unrequested phx_close: the system message before it says why (token expiry, rate limits).
+      const reason = this.#lastSystemError ?? 'channel closed by the server'
+      this.#refused(classifyServerReason(reason))
+      return
+    }
+    if (!hub.client?.isConnected()) {
+      // The socket is gone: the hub reports it (onClose) and rejoins everything on the next socket.
+      this.lost(describeReason(error ?? 'connection lost'))
+      return
+    }
+    const message = status === 'TIMED_OUT' ? 'join timed out' : describeReason(error)
+    this.#broadcastStatus(status, errorPayload(status === 'TIMED_OUT' ? 'timeout' : 'connection-lost', message, true))
+    this.#retire(false)
+    this.#scheduleRejoin(false)
+  }
+
+  #refused(reason: ClassifiedReason): void {
+    this.lastRefusal = reason
+    const retryable = reason.retry !== 'never'
+    this.#hub.recordError(errorPayload(reason.code, reason.message, retryable, reason.message))
+    this.#broadcastStatus('CHANNEL_ERROR', errorPayload(reason.code, reason.message, retryable, reason.message))
+    this.#retire(false)
+    if (reason.retry === 'never') this.#state = 'failed'
+    else if (reason.retry === 'refresh-token') {
+      this.#state = 'waiting-token'
+      this.#refusedToken = this.#hub.token
+      this.#hub.requestToken('token expired')
+    } else this.#scheduleRejoin(reason.retry === 'rate-limit')
+  }
+
+  #refusedToken: string | null = null
+
+  /** A new token arrived: channels waiting for one rejoin; a refused (unauthorized) one tries again. */
+  tokenChanged(): void {
+    if (this.#state === 'waiting-token' && this.#hub.token !== this.#refusedToken) {
+      this.#state = 'closed'
+      this.join()
+    } else if (this.#state === 'failed' && this.lastRefusal?.code === 'unauthorized') {
+      this.#state = 'closed'
+      this.join()
+    }
+  }
+
+  #scheduleRejoin(rateLimited: boolean): void {
+    this.#state = 'errored'
+    this.#attempt++
+    this.#retry.set(this.#hub.backoffFor(this.#attempt, rateLimited), () => {
+      this.#state = 'closed'
+      this.join()
+    })
+  }
+
+  #broadcastStatus(status: SubscribeStatus, error?: RealtimeErrorPayload): void {
+    for (const sub of this.#subs.values()) {
+      sub.tab.push({ type: 'channel/status', subscriptionId: sub.id, status, ...(error ? { error } : {}) })
+    }
+  }
+
+  /** The socket went away: every subscriber hears CHANNEL_ERROR, as a direct supabase-js subscriber would. */
+  lost(reason: string): void {
+    if (this.#state === 'joined' || this.#state === 'joining') {
+      this.#lostAt ??= this.#hub.clock.now()
+      this.#broadcastStatus('CHANNEL_ERROR', errorPayload('connection-lost', reason, true))
+    }
+    if (this.#state !== 'failed' && this.#state !== 'waiting-token') this.#state = 'closed'
+  }
+
+  /** The client generation is gone; its channel instances with it. */
+  detach(): void {
+    this.#instance = null
+    this.#retry.clear()
+    if (this.#state === 'joining' || this.#state === 'joined' || this.#state === 'errored') this.#state = 'closed'
+  }
+
+  /** Stops using the current server channel; with `leave`, tells the server (phx_leave). */
+  #retire(leave: boolean): void {
+    const channel = this.#instance
+    this.#instance = null
+    this.#spec = null
+    if (this.#state === 'joined' || this.#state === 'joining') this.#state = 'closed'
+    const client = this.#hub.client
+    if (!channel || !client) return
+    if (leave && (channel.state === 'joined' || channel.state === 'joining')) void channel.unsubscribe()
+    channel.teardown()
+    phoenixSocketOf(client).remove(phoenixChannelOf(channel))
+    client.channels = client.channels.filter((c) => c !== channel)
+    if (!leave) queueMicrotask(() => this.join())
+  }
+
+  // ---- routing -------------------------------------------------------------------------
+
+  #route(type: 'broadcast' | 'presence' | 'system' | 'postgres_changes', event: string | undefined, payload: unknown, postgresKey?: string): void {
+    const presence = type === 'presence' ? this.#presenceState() : undefined
+    let deliveries = 0
+    for (const sub of this.#subs.values()) {
+      const bindingIds = matchingBindingIds(sub.bindings, type, event, postgresKey)
+      if (type === 'presence') {
+        sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload, presence })
+        continue
+      }
+      if (bindingIds.length === 0) continue
+      deliveries++
+      sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload })
+    }
+    this.#hub.metrics.count('messagesIn')
+    this.#hub.metrics.count('deliveries', deliveries)
+  }
+
+  #presenceState(): Record<string, unknown[]> {
+    return (this.#instance?.presenceState() ?? {}) as Record<string, unknown[]>
+  }
+
+  #pushPresenceState(subscriptionId: string): void {
+    const sub = this.#subs.get(subscriptionId)
+    if (!sub || !this.#spec?.presenceEnabled) return
+    sub.tab.push({ type: 'channel/event', subscriptionId, bindingIds: [], payload: null, presence: this.#presenceState() })
+  }
+
+  /** Local fan-out of a broadcast this hub sent: the server does not echo it to its own socket. */
+  #echo(sender: string | null, message: BroadcastMessage): void {
+    const payload = { type: 'broadcast', event: message.event, payload: message.payload }
+    for (const sub of this.#subs.values()) {
+      if (sub.id === sender && sub.request.config.broadcast?.self !== true) continue
+      const bindingIds = matchingBindingIds(sub.bindings, 'broadcast', message.event)
+      if (bindingIds.length > 0) sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload })
+    }
+  }
+
+  // ---- presence ------------------------------------------------------------------------
+
+  track(subscriptionId: string, payload: Record<string, unknown>): SendStatus {
+    this.#trackers.set(subscriptionId, { payload, seq: ++this.#trackSeq })
+    this.#applyPresence()
+    return this.isJoined ? 'ok' : 'queued'
+  }
+
+  untrack(subscriptionId: string): SendStatus {
+    this.#trackers.delete(subscriptionId)
+    this.#applyPresence()
+    return this.isJoined ? 'ok' : 'queued'
+  }
+
+  /** One presence per socket: the latest track() of any tab, pushed within the server's rate limit. */
+  #applyPresence(): void {
+    if (!this.isJoined || !this.#instance) return
+    let latest: { payload: Record<string, unknown>; seq: number } | null = null
+    for (const t of this.#trackers.values()) if (!latest || t.seq > latest.seq) latest = t
+    const wanted = latest ? JSON.stringify(latest.payload) : null
+    if (wanted === this.#appliedPresence) return
+    const now = this.#hub.clock.now()
+    this.#presencePushes = this.#presencePushes.filter((t) => now - t < PRESENCE_WINDOW_MS)
+    if (this.#presencePushes.length >= PRESENCE_LIMIT) {
+      const due = this.#presencePushes[0] + PRESENCE_WINDOW_MS - now
+      if (!this.#presenceTimer.pending) this.#presenceTimer.set(due, () => this.#applyPresence())
+      return
+    }
+    this.#presencePushes.push(now)
+    const previous = this.#appliedPresence
+    this.#appliedPresence = wanted
+    if (latest) void this.#instance.track(latest.payload)
+    else if (previous !== null) void this.#instance.untrack()
+  }
+
+  // ---- sends ---------------------------------------------------------------------------
+
+  async send(subscriptionId: string, message: BroadcastMessage, options: SendOptions): Promise<SendStatus | RealtimeErrorPayload> {
+    const hub = this.#hub
+    const now = hub.clock.now()
+    const entry: OutboxEntry = {
+      id: options.messageId,
+      seq: hub.outbox.nextSeq(),
+      project: hub.key,
+      topic: this.topic,
+      private: this.#private === true,
+      event: message.event,
+      payload: withMessageId(message.payload, options.messageId),
+      user: hub.user,
+      createdAt: now,
+      expiresAt: options.ttlMs ? now + options.ttlMs : null,
+    }
+    const queuedBefore = hub.outbox.pending(this.topic, hub.user).length > 0
+    if (!this.#canPush() || queuedBefore || this.#flushing) {
+      hub.outbox.enqueue(entry)
+      void this.#flush()
+      return 'queued'
+    }
+    const wait = hub.eventPacer.take(now)
+    if (wait > hub.options.timeoutMs) {
+      return errorPayload('rate-limited', `more than ${hub.options.limits.eventsPerSecond} events per second (limits.eventsPerSecond); slow down`, true)
+    }
+    if (wait > 0) await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, wait))
+    if (!this.#canPush()) {
+      hub.outbox.enqueue(entry)
+      return 'queued'
+    }
+    this.#echo(subscriptionId, { ...message, payload: entry.payload })
+    const status = await this.#push(entry)
+    if (status === 'ok') return 'ok'
+    if (status === 'timed out' || status === 'lost') {
+      // Unknown delivery: keep it for a resend with the same id; receivers drop the duplicate.
+      hub.outbox.enqueue(entry)
+      return 'queued'
+    }
+    return errorPayload('protocol', `the server refused the broadcast "${message.event}"`, false)
+  }
+
+  #canPush(): boolean {
+    return this.isJoined && this.#instance !== null && this.#hub.connected
+  }
+
+  async #push(entry: OutboxEntry): Promise<'ok' | 'timed out' | 'error' | 'lost'> {
+    const channel = this.#instance
+    if (!channel || !this.#canPush()) return 'lost'
+    this.#hub.metrics.count('messagesOut')
+    const status = await channel.send({ type: 'broadcast', event: entry.event, payload: entry.payload }, { timeout: this.#hub.options.timeoutMs })
+    if (status === 'ok') return 'ok'
+    if (status === 'timed out') return 'timed out'
+    return this.#instance === channel ? 'error' : 'lost'
+  }
+
+  /** Sends what the outbox holds for this topic, in order, one acknowledged message at a time. */
+  async #flush(): Promise<void> {
+    const hub = this.#hub
+    if (this.#flushing || !this.#canPush()) return
+    this.#flushing = true
+    try {
+      for (;;) {
+        const entry = hub.outbox.pending(this.topic, hub.user)[0]
+        if (!entry || !this.#canPush()) break
+        const wait = hub.eventPacer.take(hub.clock.now())
+        if (wait > 0) await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, wait))
+        this.#echo(null, { type: 'broadcast', event: entry.event, payload: entry.payload })
+        const status = await this.#push(entry)
+        if (status === 'ok' || status === 'error') {
+          // A refused entry (e.g. over the size limit) would block the queue forever: count and drop it.
+          if (status === 'error') hub.recordError(errorPayload('protocol', `queued broadcast "${entry.event}" refused by the server; dropped`))
+          hub.outbox.remove(entry)
+          hub.metrics.count('outboxFlushed')
+          continue
+        }
+        break
+      }
+    } finally {
+      this.#flushing = false
+    }
+    if (this.#subs.size === 0 && !this.#leave.pending && hub.outbox.pending(this.topic, hub.user).length === 0) {
+      this.#leave.set(hub.options.leaveGraceMs, () => this.#leaveNow())
+    }
+  }
+
+  dispose(): void {
+    this.#disposed = true
+    this.#retry.clear()
+    this.#leave.clear()
+    this.#presenceTimer.clear()
+  }
+}
+
+function withMessageId(payload: unknown, id: string): unknown {
+  if (payload && typeof payload === 'object' && !Array.isArray(payload) && !(payload instanceof ArrayBuffer) && !ArrayBuffer.isView(payload)) {
+    return { ...(payload as Record<string, unknown>), [MESSAGE_ID_FIELD]: id }
+  }
+  return payload
+}

@@ -1,0 +1,31 @@
+/**
+ * The only file that touches the SharedWorker global. `onconnect` is registered synchronously at the
+ * top level: Chrome can fire `connect` before a module worker finishes initialising (browser-platform.md §1).
+ */
+import { createHub } from './hub.ts'
+import { createIdbOutboxStore } from './outbox-store-idb.ts'
+import { createWebLocksLiveness, manualLiveness } from './liveness.ts'
+
+interface SharedWorkerScope {
+  onconnect: ((event: MessageEvent) => void) | null
+  navigator?: { locks?: Parameters<typeof createWebLocksLiveness>[0] }
+  indexedDB?: unknown
+}
+
+const scope = globalThis as unknown as SharedWorkerScope
+const locks = scope.navigator?.locks
+
+const hub = createHub({
+  liveness: locks ? createWebLocksLiveness(locks) : manualLiveness,
+  createStore: () => createIdbOutboxStore(),
+})
+
+// Tabs find a killed worker by this lock: it is released only when this worker ends.
+locks?.request(`shared-realtime:hub:${hub.epoch}`, {}, () => new Promise<never>(() => {})).catch(() => {})
+
+scope.onconnect = (event: MessageEvent) => {
+  for (const port of event.ports) hub.connect(port)
+}
+
+// Devtools and Playwright (through the DevTools Protocol) can look inside.
+;(globalThis as Record<string, unknown>).__sharedRealtimeHub = hub

@@ -1,0 +1,245 @@
+/**
+ * The hub: what a SharedWorker (or any MessagePort-like endpoint) exposes to tabs. It keeps one
+ * SocketHub per Supabase project (URL + API key) and one TabSession per connected tab, answers every
+ * call with a `Result` (errors as data), and never awaits a tab.
+ */
+import * as Comlink from 'comlink'
+import { systemClock, Timeout, type Clock, type Random } from './clock.ts'
+import { SocketHub } from './socket-hub.ts'
+import { TabSession } from './tab-session.ts'
+import { createMemoryOutboxStore, type OutboxStore } from './outbox.ts'
+import { manualLiveness, type Liveness } from './liveness.ts'
+import { validateBindings, validateBroadcast, validateSubscribeRequest, validateToken } from './protocol/validate.ts'
+import { describeReason, errorPayload, type RealtimeErrorPayload } from './protocol/errors.ts'
+import { resolveHubOptions, validateHubOptions } from './protocol/options.ts'
+import type { HealthSnapshot } from './protocol/health.ts'
+import {
+  PROTOCOL_VERSION,
+  type HubPortApi,
+  type Result,
+  type TabHello,
+  type TabSink,
+} from './protocol/wire.ts'
+
+export interface HubEnvironment {
+  clock?: Clock
+  random?: Random
+  uuid?: () => string
+  /** Where each project's outbox lives; IndexedDB in the worker entry, memory by default. */
+  createStore?: () => OutboxStore
+  /** A WebSocket constructor where there is no global one (Node). */
+  transport?: unknown
+  liveness?: Liveness
+  /** Minimum spacing of health pushes to tabs. */
+  healthIntervalMs?: number
+  log?: (kind: string, message: string, data?: unknown) => void
+}
+
+export interface Hub {
+  readonly epoch: string
+  /** Serves one tab over a MessagePort-like endpoint. */
+  connect(endpoint: Comlink.Endpoint): void
+  /** Test and devtools view of the hub's state. */
+  inspect(): { projects: { key: string; health: HealthSnapshot; tabs: string[]; topics: string[] }[] }
+  close(): void
+}
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value })
+const fail = (error: RealtimeErrorPayload): Result<never> => ({ ok: false, error })
+
+export function createHub(env: HubEnvironment = {}): Hub {
+  const clock = env.clock ?? systemClock
+  const random = env.random ?? Math.random
+  const uuid = env.uuid ?? (() => crypto.randomUUID())
+  const liveness = env.liveness ?? manualLiveness
+  const createStore = env.createStore ?? createMemoryOutboxStore
+  const epoch = uuid()
+  const projects = new Map<string, { hub: SocketHub; healthTimer: Timeout; ready: Promise<void> }>()
+  let closed = false
+
+  function projectFor(hello: TabHello) {
+    const key = `${hello.project.realtimeUrl}|${hello.project.apiKey}`
+    let entry = projects.get(key)
+    if (!entry) {
+      const healthTimer = new Timeout(clock)
+      const hub: SocketHub = new SocketHub({
+        project: hello.project,
+        // The first tab's options create the hub; later tabs change them only through configure().
+        options: resolveHubOptions(hello.options),
+        epoch,
+        clock,
+        random,
+        store: createStore(),
+        transport: env.transport,
+        uuid,
+        log: env.log,
+        onChange: () => {
+          if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
+        },
+      })
+      entry = { hub, healthTimer, ready: hub.start() }
+      projects.set(key, entry)
+    }
+    return entry
+  }
+
+  function pushHealth(hub: SocketHub): void {
+    const health = hub.health()
+    for (const tab of hub.tabs) tab.push({ type: 'hub/health', health })
+  }
+
+  function connect(endpoint: Comlink.Endpoint): void {
+    let tab: TabSession | null = null
+    let hub: SocketHub | null = null
+    let stopWatching: () => void = () => {}
+
+    const drop = () => {
+      stopWatching()
+      if (tab && hub) hub.detachTab(tab)
+      tab?.close()
+      tab = null
+    }
+
+    const guard = async <T>(body: (hub: SocketHub, tab: TabSession) => Promise<Result<T>> | Result<T>): Promise<Result<T>> => {
+      if (closed) return fail(errorPayload('closed', 'the hub has shut down'))
+      if (!hub || !tab) return fail(errorPayload('protocol', 'hello() must come first'))
+      try {
+        return await body(hub, tab)
+      } catch (error) {
+        return fail(errorPayload('protocol', `hub error: ${describeReason(error)}`))
+      }
+    }
+
+    const api: HubPortApi = {
+      async hello(hello: TabHello, sink: TabSink) {
+        if (closed) return fail(errorPayload('closed', 'the hub has shut down'))
+        if (hello?.protocol !== PROTOCOL_VERSION) {
+          return fail(errorPayload('protocol', `tab speaks protocol ${String(hello?.protocol)}, hub speaks ${PROTOCOL_VERSION}: reload the page`))
+        }
+        const invalid = validateHubOptions(hello.options)
+        if (invalid) return fail(invalid)
+        if (tab) drop()
+        const entry = projectFor(hello)
+        hub = entry.hub
+        tab = new TabSession({
+          tabId: hello.tabId,
+          sink,
+          now: () => clock.now(),
+          onError: (error) => env.log?.('tab', `delivery to ${hello.tabId} failed`, error),
+        })
+        tab.visible = hello.visible
+        tab.online = hello.online
+        tab.hasTokenCallback = hello.tokenPending
+        hub.attachTab(tab)
+        hub.noteTabAuth(hello.token, hello.tokenPending)
+        if (!hello.online) hub.hint({ online: false }, tab)
+        const watched = tab
+        stopWatching = liveness.watch(hello.tabId, () => {
+          if (tab === watched) drop()
+        })
+        await entry.ready
+        return ok({ epoch, health: hub.health() })
+      },
+      subscribe: (request) =>
+        guard((hub, tab) => {
+          const invalid = validateSubscribeRequest(request)
+          if (invalid) return fail(invalid)
+          const refused = hub.subscribe(tab, request)
+          return refused ? fail(refused) : ok(null)
+        }),
+      addBindings: (subscriptionId, bindings) =>
+        guard((hub) => {
+          const invalid = validateBindings(bindings)
+          if (invalid) return fail(invalid)
+          const refused = hub.addBindings(subscriptionId, bindings)
+          return refused ? fail(refused) : ok(null)
+        }),
+      unsubscribe: (subscriptionId) =>
+        guard((hub) => {
+          hub.removeSubscription(subscriptionId)
+          return ok('ok' as const)
+        }),
+      send: (subscriptionId, message, options) =>
+        guard(async (hub) => {
+          const invalid = validateBroadcast(message, options, hub.options.limits)
+          if (invalid) return fail(invalid)
+          const status = await hub.send(subscriptionId, message, options)
+          return typeof status === 'string' ? ok(status) : fail(status)
+        }),
+      track: (subscriptionId, payload) =>
+        guard((hub) => {
+          if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+            return fail(errorPayload('invalid-argument', 'track() takes an object'))
+          }
+          const group = hub.groupOf(subscriptionId)
+          if (!group) return fail(errorPayload('invalid-argument', `unknown subscription ${subscriptionId}; subscribe() first`))
+          return ok(group.track(subscriptionId, payload))
+        }),
+      untrack: (subscriptionId) =>
+        guard((hub) => {
+          const group = hub.groupOf(subscriptionId)
+          if (!group) return fail(errorPayload('invalid-argument', `unknown subscription ${subscriptionId}; subscribe() first`))
+          return ok(group.untrack(subscriptionId))
+        }),
+      setAuth: (token) =>
+        guard((hub) => {
+          const invalid = validateToken(token)
+          if (invalid) return fail(invalid)
+          hub.setAuth(token)
+          return ok(null)
+        }),
+      control: (command) =>
+        guard((hub) => {
+          if (!['pause', 'resume', 'reconnect', 'disconnect'].includes(command)) {
+            return fail(errorPayload('invalid-argument', `unknown command "${String(command)}"`))
+          }
+          hub.dispatch({ type: command })
+          if (command === 'resume' || command === 'reconnect') hub.dispatch({ type: 'start' })
+          return ok(null)
+        }),
+      configure: (options) =>
+        guard((hub) => {
+          const invalid = validateHubOptions(options)
+          if (invalid) return fail(invalid)
+          hub.configure(resolveHubOptions(options, hub.options))
+          return ok(hub.health())
+        }),
+      hint: (hint) =>
+        guard((hub, tab) => {
+          hub.hint(hint ?? {}, tab)
+          return ok(null)
+        }),
+      health: () => guard((hub) => ok(hub.health())),
+      ping: async () => (closed ? fail(errorPayload('closed', 'the hub has shut down')) : ok(epoch)),
+      bye: async () => {
+        drop()
+        return ok(null)
+      },
+    }
+    Comlink.expose(api, endpoint)
+  }
+
+  return {
+    epoch,
+    connect,
+    inspect() {
+      return {
+        projects: [...projects.entries()].map(([key, { hub }]) => ({
+          key,
+          health: hub.health(),
+          tabs: [...hub.tabs].map((t) => t.tabId),
+          topics: [...hub.groups()].map((g) => g.topic),
+        })),
+      }
+    },
+    close() {
+      closed = true
+      for (const { hub, healthTimer } of projects.values()) {
+        healthTimer.clear()
+        for (const tab of hub.tabs) tab.close()
+        hub.close()
+      }
+      projects.clear()
+    },
+  }
+}

@@ -1,0 +1,51 @@
+import type { RealtimeErrorPayload } from './errors.ts'
+import type { ResolvedHubOptions } from './options.ts'
+
+export const CONNECTION_STATUSES = [
+  'idle',
+  'connecting',
+  'connected',
+  'reconnecting',
+  'offline',
+  'paused',
+  'circuit-open',
+  'closed',
+] as const
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number]
+
+export type ConnectionQuality = 'excellent' | 'good' | 'fair' | 'poor' | 'offline'
+export type CircuitStatus = 'closed' | 'open' | 'half-open'
+export type OutboxStorage = 'indexeddb' | 'memory'
+
+export interface OutboxHealth {
+  size: number
+  oldestAgeMs: number | null
+  dropped: number
+  expired: number
+  storage: OutboxStorage
+}
+
+/** What every tab mirrors synchronously (`realtime.getHealthStatus()`). Plain data only. */
+export interface HealthSnapshot {
+  status: ConnectionStatus
+  /** Why the hub entered `status`. */
+  reason: string
+  /** Last heartbeat round trip in ms. */
+  latency: number | null
+  quality: ConnectionQuality
+  subscriptionCount: number
+  channelCount: number
+  tabCount: number
+  queueSize: number
+  errorCount: number
+  reconnectAttempts: number
+  circuit: CircuitStatus
+  lastError: RealtimeErrorPayload | null
+  /** Time the current connection has been open, 0 when it is not. */
+  uptimeMs: number
+  /** Wall-clock time of this snapshot. */
+  at: number
+  epoch: string
+  outbox: OutboxHealth
+  options: ResolvedHubOptions
+}

@@ -1,0 +1,5 @@
+export * from './errors.ts'
+export * from './wire.ts'
+export * from './options.ts'
+export * from './health.ts'
+export * from './validate.ts'

@@ -1,0 +1,135 @@
+/**
+ * Messages between a tab and the hub. Types and tiny constants only: the client imports this file
+ * type-only, so nothing here may touch a global or carry behaviour.
+ */
+import type { RealtimeErrorPayload } from './errors.ts'
+import type { HubOptions } from './options.ts'
+import type { HealthSnapshot } from './health.ts'
+
+/** Bumped on any incompatible change; part of the SharedWorker's name so old and new never share a hub. */
+export const PROTOCOL_VERSION = 1
+export const HUB_WORKER_NAME = `shared-realtime@v${PROTOCOL_VERSION}`
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: RealtimeErrorPayload }
+
+export const LISTEN_TYPES = ['broadcast', 'presence', 'postgres_changes', 'system'] as const
+export type ListenType = (typeof LISTEN_TYPES)[number]
+
+export const SUBSCRIBE_STATUSES = ['SUBSCRIBED', 'TIMED_OUT', 'CLOSED', 'CHANNEL_ERROR'] as const
+export type SubscribeStatus = (typeof SUBSCRIBE_STATUSES)[number]
+
+export interface PostgresChangesFilterSpec {
+  event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'
+  schema: string
+  table?: string
+  filter?: string
+}
+
+/** One `.on(type, filter, callback)` of a tab, without the callback (which stays in the tab). */
+export type BindingSpec =
+  | { id: number; type: 'postgres_changes'; filter: PostgresChangesFilterSpec }
+  | { id: number; type: 'broadcast'; filter: { event: string } }
+  | { id: number; type: 'presence'; filter: { event: 'sync' | 'join' | 'leave' | '*' } }
+  | { id: number; type: 'system'; filter: Record<string, never> }
+
+/** `realtime.channel(name, { config })`, as supabase-js takes it. */
+export interface ChannelConfig {
+  broadcast?: { self?: boolean; ack?: boolean; replay?: { since: number; limit?: number } }
+  presence?: { key?: string; enabled?: boolean }
+  private?: boolean
+  postgres_changes_options?: { wait?: boolean; timeout?: number }
+}
+
+export interface ProjectRef {
+  /** The Realtime endpoint, `ws(s)://…/realtime/v1`. */
+  realtimeUrl: string
+  apiKey: string
+}
+
+export interface TabHello {
+  tabId: string
+  protocol: number
+  project: ProjectRef
+  options: HubOptions
+  /** The tab's current token, `null` when it has none (the API key is then used). */
+  token: string | null
+  /** The tab has an `accessToken` callback: the hub waits for its first answer before joining. */
+  tokenPending: boolean
+  visible: boolean
+  online: boolean
+}
+
+export interface HelloReply {
+  /** Changes whenever a new hub instance starts; tabs re-register when it differs from the last one. */
+  epoch: string
+  health: HealthSnapshot
+}
+
+export interface SubscribeRequest {
+  subscriptionId: string
+  /** The channel name without the `realtime:` prefix, as passed to `channel(name)`. */
+  topic: string
+  config: ChannelConfig
+  bindings: BindingSpec[]
+}
+
+export type SendStatus = 'ok' | 'queued' | 'timed out' | 'error'
+
+export interface BroadcastMessage {
+  type: 'broadcast'
+  event: string
+  payload?: unknown
+}
+
+export interface SendOptions {
+  /** Drop the message instead of sending it once it is this old. */
+  ttlMs?: number
+  /** Idempotency id; the client makes one when absent. */
+  messageId: string
+}
+
+export type ControlCommand = 'pause' | 'resume' | 'reconnect' | 'disconnect'
+
+export interface EnvironmentHint {
+  online?: boolean
+  visible?: boolean
+}
+
+/** Everything the hub pushes to a tab, in batches, never awaited. */
+export type TabEvent =
+  | { type: 'channel/status'; subscriptionId: string; status: SubscribeStatus; error?: RealtimeErrorPayload }
+  | {
+      type: 'channel/event'
+      subscriptionId: string
+      bindingIds: number[]
+      payload: unknown
+      /** Presence state after this event, mirrored for the tab's synchronous `presenceState()`. */
+      presence?: Record<string, unknown[]>
+    }
+  | { type: 'channel/resync'; subscriptionId: string; since: number; until: number; reason: string }
+  | { type: 'hub/health'; health: HealthSnapshot }
+  | { type: 'hub/alert'; alert: { rule: string; message: string; at: number } }
+  | { type: 'auth/refresh'; reason: string }
+
+/** The one object each tab hands the hub at hello (one Comlink proxy per tab). */
+export interface TabSink {
+  deliver(events: TabEvent[]): void
+}
+
+/** What the hub exposes on every port. Every method answers a `Result` and never throws. */
+export interface HubPortApi {
+  hello(hello: TabHello, sink: TabSink): Promise<Result<HelloReply>>
+  subscribe(request: SubscribeRequest): Promise<Result<null>>
+  addBindings(subscriptionId: string, bindings: BindingSpec[]): Promise<Result<null>>
+  unsubscribe(subscriptionId: string): Promise<Result<'ok'>>
+  send(subscriptionId: string, message: BroadcastMessage, options: SendOptions): Promise<Result<SendStatus>>
+  track(subscriptionId: string, payload: Record<string, unknown>): Promise<Result<SendStatus>>
+  untrack(subscriptionId: string): Promise<Result<SendStatus>>
+  setAuth(token: string | null): Promise<Result<null>>
+  control(command: ControlCommand): Promise<Result<null>>
+  configure(options: HubOptions): Promise<Result<HealthSnapshot>>
+  hint(hint: EnvironmentHint): Promise<Result<null>>
+  health(): Promise<Result<HealthSnapshot>>
+  ping(): Promise<Result<string>>
+  bye(): Promise<Result<null>>
+}

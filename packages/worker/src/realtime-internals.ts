@@ -1,0 +1,36 @@
+/**
+ * The one place that reaches inside supabase-js's RealtimeClient (fields marked @internal, stable
+ * across 2.1xx). The hub needs them to guard the client's known defects (realtime-protocol.md §15):
+ * its own reconnect and rejoin timers, ping for round trips, and removing superseded channels.
+ */
+import type { RealtimeChannel, RealtimeClient } from '@supabase/supabase-js'
+
+export interface PhoenixTimer {
+  scheduleTimeout(): void
+  reset(): void
+}
+
+export interface PhoenixChannel {
+  rejoinTimer: PhoenixTimer
+}
+
+export interface PhoenixSocket {
+  reconnectTimer: PhoenixTimer
+  heartbeatIntervalMs: number
+  timeout: number
+  pendingHeartbeatRef: string | null
+  onOpen(callback: () => void): string
+  onClose(callback: (event: { code?: number; reason?: string }) => void): string
+  ping(callback: (rttMs: number) => void): boolean
+  remove(channel: PhoenixChannel): void
+  disconnect(callback?: () => void, code?: number, reason?: string): void
+  conn: unknown
+}
+
+export function phoenixSocketOf(client: RealtimeClient): PhoenixSocket {
+  return (client as unknown as { socketAdapter: { getSocket(): PhoenixSocket } }).socketAdapter.getSocket()
+}
+
+export function phoenixChannelOf(channel: RealtimeChannel): PhoenixChannel {
+  return (channel as unknown as { channelAdapter: { getChannel(): PhoenixChannel } }).channelAdapter.getChannel()
+}
