@@ -8,6 +8,7 @@ import { phoenixChannelOf, phoenixSocketOf } from './realtime-internals.ts'
 import { Timeout } from './clock.ts'
 import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey, type JoinSpec } from './join-spec.ts'
 import { classifyServerReason, describeReason, errorPayload, type ClassifiedReason, type RealtimeErrorPayload } from './protocol/errors.ts'
+import { MESSAGE_ID_FIELD } from './protocol/wire.ts'
 import type { BindingSpec, BroadcastMessage, SendOptions, SendStatus, SubscribeRequest, SubscribeStatus } from './protocol/wire.ts'
 import type { OutboxEntry } from './outbox.ts'
 import type { SocketHub } from './socket-hub.ts'
@@ -26,8 +27,6 @@ type GroupState = 'closed' | 'joining' | 'joined' | 'errored' | 'failed' | 'wait
 const PRESENCE_LIMIT = 5
 const PRESENCE_WINDOW_MS = 30_000
 
-/** Field that carries a message's idempotency id inside object payloads; tabs strip it. */
-export const MESSAGE_ID_FIELD = '__sr_id'
 
 export class ChannelGroup {
   readonly topic: string

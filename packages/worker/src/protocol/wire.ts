@@ -10,6 +10,9 @@ import type { HealthSnapshot } from './health.ts'
 export const PROTOCOL_VERSION = 1
 export const HUB_WORKER_NAME = `shared-realtime@v${PROTOCOL_VERSION}`
 
+/** Field that carries a message's idempotency id inside object payloads; tabs strip it before callbacks. */
+export const MESSAGE_ID_FIELD = '__sr_id'
+
 export type Result<T> = { ok: true; value: T } | { ok: false; error: RealtimeErrorPayload }
 
 export const LISTEN_TYPES = ['broadcast', 'presence', 'postgres_changes', 'system'] as const

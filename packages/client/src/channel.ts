@@ -1,0 +1,283 @@
+/**
+ * A channel with supabase-js's API whose server side lives in the shared worker. Callbacks stay in
+ * this tab; the hub sends each event once, tagged with the ids of the bindings it matched.
+ */
+import {
+  MESSAGE_ID_FIELD,
+  validateBinding,
+  validateBroadcast,
+  validateTopic,
+  type BindingSpec,
+  type ChannelConfig,
+  type SendStatus,
+  type SubscribeRequest,
+  type SubscribeStatus,
+  type TabEvent,
+} from '@shared-realtime/worker/protocol'
+import type { RealtimeErrorPayload } from '@shared-realtime/worker/protocol'
+import { RealtimeError } from './errors.ts'
+import { Listeners, type Unsubscribe } from './disposable.ts'
+
+export type ChannelState = 'closed' | 'joining' | 'joined' | 'errored' | 'leaving'
+export type SubscribeCallback = (status: SubscribeStatus, error?: RealtimeError) => void
+
+export interface ResyncNotice {
+  /** When the channel stopped receiving (ms since epoch). */
+  since: number
+  /** When it was receiving again. */
+  until: number
+  reason: string
+}
+
+/** What a channel needs from the SharedRealtime that made it. */
+export interface ChannelHost {
+  readonly closed: boolean
+  readonly storage: 'indexeddb' | 'memory'
+  newId(): string
+  join(channel: SharedChannel, request: SubscribeRequest): Promise<void>
+  addBindings(subscriptionId: string, bindings: BindingSpec[]): Promise<void>
+  leave(channel: SharedChannel): Promise<void>
+  send(subscriptionId: string, message: { type: 'broadcast'; event: string; payload?: unknown }, options: { ttlMs?: number; messageId: string }): Promise<SendStatus>
+  track(subscriptionId: string, payload: Record<string, unknown>): Promise<SendStatus>
+  untrack(subscriptionId: string): Promise<SendStatus>
+  forget(channel: SharedChannel): void
+  maxPayloadBytes(): number
+}
+
+type Callback = (payload: any) => void
+
+/** Recent message ids per channel, to drop a replay after a lost acknowledgement. */
+const DEDUPE_WINDOW = 2048
+
+export class SharedChannel {
+  readonly topic: string
+  readonly subTopic: string
+  readonly params: { config: ChannelConfig }
+  #host: ChannelHost
+  #bindings: (BindingSpec & { callback: Callback })[] = []
+  #nextBindingId = 1
+  #subscriptionId: string | null = null
+  #statusCallback: SubscribeCallback | undefined
+  #state: ChannelState = 'closed'
+  #presence: Record<string, unknown[]> = {}
+  #seen = new Set<string>()
+  #resync = new Listeners<ResyncNotice>()
+
+  constructor(host: ChannelHost, name: string, params: { config?: ChannelConfig } = {}) {
+    const invalid = validateTopic(name)
+    if (invalid) throw new RealtimeError(invalid)
+    this.#host = host
+    this.subTopic = name
+    this.topic = `realtime:${name}`
+    this.params = { config: { ...(params.config ?? {}) } }
+  }
+
+  get state(): ChannelState {
+    return this.#state
+  }
+
+  /** The hub's id for this channel's current subscription (null until subscribe()). */
+  get subscriptionId(): string | null {
+    return this.#subscriptionId
+  }
+
+  on(type: 'broadcast', filter: { event: string }, callback: (payload: { type: 'broadcast'; event: string; payload?: any; meta?: { id: string; replayed?: boolean } }) => void): this
+  on(type: 'presence', filter: { event: 'sync' | 'join' | 'leave' | '*' }, callback: (payload: any) => void): this
+  on<T extends Record<string, any> = Record<string, any>>(
+    type: 'postgres_changes',
+    filter: { event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'; schema: string; table?: string; filter?: string },
+    callback: (payload: PostgresChangesPayload<T>) => void,
+  ): this
+  on(type: 'system', filter: Record<string, never>, callback: (payload: any) => void): this
+  on(type: string, filter: Record<string, unknown>, callback: Callback): this {
+    if (typeof callback !== 'function') throw RealtimeError.of('invalid-argument', `on('${type}'): the callback must be a function`)
+    const binding = { id: this.#nextBindingId++, type, filter: normalizeFilter(filter) } as BindingSpec
+    const invalid = validateBinding(binding)
+    if (invalid) throw new RealtimeError(invalid)
+    const live = this.#state === 'joined' || this.#state === 'joining'
+    if (live && (type === 'presence' || type === 'postgres_changes')) {
+      // Same rule and wording as supabase-js: these change the join payload.
+      throw RealtimeError.of('invalid-argument', `cannot add \`${type}\` callbacks for ${this.topic} after \`subscribe()\`.`)
+    }
+    this.#bindings.push({ ...binding, callback })
+    if (live && this.#subscriptionId) {
+      void this.#host.addBindings(this.#subscriptionId, [binding]).catch(() => {})
+    }
+    return this
+  }
+
+  subscribe(callback?: SubscribeCallback, timeoutMs?: number): this {
+    void timeoutMs // the shared join uses the hub's timeoutMs; kept for supabase-js signature parity
+    if (this.#host.closed) throw RealtimeError.of('closed', 'subscribe() after close(): create a new client')
+    if (this.#state === 'joined' || this.#state === 'joining') return this
+    this.#statusCallback = callback
+    this.#state = 'joining'
+    this.#subscriptionId = this.#host.newId()
+    this.#seen.clear()
+    const request: SubscribeRequest = {
+      subscriptionId: this.#subscriptionId,
+      topic: this.subTopic,
+      config: this.params.config,
+      bindings: this.#bindings.map(({ id, type, filter }) => ({ id, type, filter }) as BindingSpec),
+    }
+    const subscriptionId = this.#subscriptionId
+    this.#host.join(this, request).catch((error: RealtimeError) => {
+      if (this.#subscriptionId !== subscriptionId) return
+      this.#state = 'errored'
+      this.#emitStatus('CHANNEL_ERROR', error)
+    })
+    return this
+  }
+
+  /** The request the hub needs to rebuild this subscription (after the worker restarted). */
+  subscribeRequest(): SubscribeRequest | null {
+    if (!this.#subscriptionId || this.#state === 'closed' || this.#state === 'leaving') return null
+    return {
+      subscriptionId: this.#subscriptionId,
+      topic: this.subTopic,
+      config: this.params.config,
+      bindings: this.#bindings.map(({ id, type, filter }) => ({ id, type, filter }) as BindingSpec),
+    }
+  }
+
+  async send(message: { type: 'broadcast'; event: string; payload?: unknown }, options: { ttlMs?: number } = {}): Promise<SendStatus> {
+    if (this.#host.closed) throw RealtimeError.of('closed', 'send() after close(): create a new client')
+    const invalid = validateBroadcast(message, options, { maxPayloadBytes: this.#host.maxPayloadBytes() })
+    if (invalid) throw new RealtimeError(invalid)
+    if (!this.#subscriptionId || this.#state === 'closed') {
+      throw RealtimeError.of('invalid-argument', `send() on ${this.topic} before subscribe(): subscribe first so the message has a channel to go to`)
+    }
+    const messageId = this.#host.newId()
+    return this.#host.send(this.#subscriptionId, { type: 'broadcast', event: message.event, payload: message.payload }, { ttlMs: options.ttlMs, messageId })
+  }
+
+  async track(payload: Record<string, unknown>): Promise<SendStatus> {
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw RealtimeError.of('invalid-argument', 'track() takes an object')
+    if (!this.#subscriptionId) throw RealtimeError.of('invalid-argument', `track() on ${this.topic} before subscribe()`)
+    return this.#host.track(this.#subscriptionId, payload)
+  }
+
+  async untrack(): Promise<SendStatus> {
+    if (!this.#subscriptionId) throw RealtimeError.of('invalid-argument', `untrack() on ${this.topic} before subscribe()`)
+    return this.#host.untrack(this.#subscriptionId)
+  }
+
+  presenceState<T extends Record<string, unknown> = Record<string, unknown>>(): Record<string, (T & { presence_ref: string })[]> {
+    return this.#presence as Record<string, (T & { presence_ref: string })[]>
+  }
+
+  /** Called after the channel was down: events in the window may be missing (Postgres changes are never replayed). */
+  onResync(callback: (notice: ResyncNotice) => void, options?: { signal?: AbortSignal }): Unsubscribe {
+    return this.#resync.on(callback, options)
+  }
+
+  async unsubscribe(): Promise<'ok' | 'timed out' | 'error'> {
+    if (this.#state === 'closed') return 'ok'
+    this.#state = 'leaving'
+    try {
+      await this.#host.leave(this)
+    } finally {
+      this.#closeLocally()
+    }
+    return 'ok'
+  }
+
+  #closeLocally(): void {
+    this.#state = 'closed'
+    this.#subscriptionId = null
+    this.#presence = {}
+    this.#emitStatus('CLOSED')
+  }
+
+  /** The client is closing: no more callbacks. */
+  teardown(): void {
+    this.#state = 'closed'
+    this.#subscriptionId = null
+    this.#statusCallback = undefined
+    this.#resync.clear()
+  }
+
+  /** Events from the hub for this channel's subscription. */
+  handle(event: TabEvent): void {
+    switch (event.type) {
+      case 'channel/status':
+        if (event.status === 'SUBSCRIBED') this.#state = 'joined'
+        else if (event.status === 'CLOSED') this.#state = 'closed'
+        else this.#state = 'errored'
+        this.#emitStatus(event.status, event.error ? new RealtimeError(event.error) : undefined)
+        return
+      case 'channel/event':
+        if (event.presence) this.#presence = event.presence
+        this.#dispatch(event.bindingIds, event.payload)
+        return
+      case 'channel/resync':
+        this.#resync.emit({ since: event.since, until: event.until, reason: event.reason })
+        return
+    }
+  }
+
+  /** The hub went away; the subscription will be rebuilt on the next one. */
+  hubLost(error: RealtimeErrorPayload): void {
+    if (this.#state === 'joined' || this.#state === 'joining') {
+      this.#state = 'errored'
+      this.#emitStatus('CHANNEL_ERROR', new RealtimeError(error))
+    }
+  }
+
+  #dispatch(bindingIds: number[], payload: unknown): void {
+    if (bindingIds.length === 0) return
+    const delivered = stripMessageId(payload, this.#seen)
+    if (delivered === DUPLICATE) return
+    for (const id of bindingIds) {
+      const binding = this.#bindings.find((b) => b.id === id)
+      if (!binding) continue
+      try {
+        binding.callback(delivered)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+
+  #emitStatus(status: SubscribeStatus, error?: RealtimeError): void {
+    try {
+      this.#statusCallback?.(status, error)
+    } catch (thrown) {
+      queueMicrotask(() => {
+        throw thrown
+      })
+    }
+  }
+}
+
+export type PostgresChangesPayload<T extends Record<string, any>> =
+  | { schema: string; table: string; commit_timestamp: string; errors: string[] | null; eventType: 'INSERT'; new: T; old: Record<string, never> }
+  | { schema: string; table: string; commit_timestamp: string; errors: string[] | null; eventType: 'UPDATE'; new: T; old: Partial<T> }
+  | { schema: string; table: string; commit_timestamp: string; errors: string[] | null; eventType: 'DELETE'; new: Record<string, never>; old: Partial<T> }
+
+const DUPLICATE = Symbol('duplicate')
+
+/** Removes our idempotency id from a broadcast and drops the message if that id was seen before. */
+function stripMessageId(payload: unknown, seen: Set<string>): unknown | typeof DUPLICATE {
+  const inner = (payload as { type?: string; payload?: unknown })?.payload
+  if ((payload as { type?: string })?.type !== 'broadcast' || !inner || typeof inner !== 'object' || !(MESSAGE_ID_FIELD in inner)) {
+    return payload
+  }
+  const { [MESSAGE_ID_FIELD]: id, ...rest } = inner as Record<string, unknown>
+  if (typeof id === 'string') {
+    if (seen.has(id)) return DUPLICATE
+    seen.add(id)
+    if (seen.size > DEDUPE_WINDOW) seen.delete(seen.values().next().value as string)
+  }
+  return { ...(payload as object), payload: rest }
+}
+
+function normalizeFilter(filter: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!filter || typeof filter !== 'object') return filter as never
+  const value = filter.filter as { build?: () => string } | undefined
+  // supabase-js accepts a filter builder object; send its string form.
+  if (value && typeof value === 'object' && typeof value.build === 'function') return { ...filter, filter: value.build() }
+  return { ...filter }
+}

@@ -1,0 +1,126 @@
+/**
+ * shared-realtime's tab client: one Supabase Realtime socket for every tab of an origin, with the
+ * supabase-js channel API.
+ *
+ * @example
+ * import { createSharedRealtime } from '@shared-realtime/client'
+ * const realtime = createSharedRealtime(SUPABASE_URL, SUPABASE_ANON_KEY)
+ * realtime
+ *   .channel('orders')
+ *   .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'orders' }, (p) => console.log(p.new))
+ *   .subscribe((status) => console.log(status))
+ */
+import { RealtimeError } from './errors.ts'
+import { connectToHub } from './connect.ts'
+import { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
+
+export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
+export { SharedChannel, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
+export { RealtimeError } from './errors.ts'
+export { connectToHub, connectToInPageHub, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
+export type { Unsubscribe } from './disposable.ts'
+export type { ManagedSubscriptionOptions } from './managed-subscriptions.ts'
+export {
+  DEFAULT_HUB_OPTIONS,
+  type ConnectionQuality,
+  type ConnectionStatus,
+  type HealthSnapshot,
+  type HubOptions,
+  type RealtimeErrorCode,
+  type SendStatus,
+  type SubscribeStatus,
+} from '@shared-realtime/worker/protocol'
+
+const CLIENT_KEYS = ['accessToken', 'endpoint', 'hubCheckIntervalMs'] as const
+
+/** Turns a Supabase project URL (`https://x.supabase.co`, `http://127.0.0.1:54321`) into its Realtime endpoint. */
+export function realtimeUrlOf(supabaseUrl: string): string {
+  let url: URL
+  try {
+    url = new URL(supabaseUrl)
+  } catch {
+    throw RealtimeError.of('invalid-argument', `"${supabaseUrl}" is not a valid URL; pass your Supabase project URL, e.g. https://xyz.supabase.co`)
+  }
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') return url.href.replace(/\/$/, '')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw RealtimeError.of('invalid-argument', `unsupported URL scheme "${url.protocol}" in "${supabaseUrl}"`)
+  }
+  const base = url.href.endsWith('/') ? url.href : `${url.href}/`
+  const realtime = new URL('realtime/v1', base)
+  realtime.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  return realtime.href
+}
+
+/** A JWT key whose `exp` has passed can never connect: say so here instead of retrying forever. */
+function checkApiKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.trim() === '') {
+    throw RealtimeError.of('invalid-argument', 'an API key is required: pass your project\'s anon or publishable key')
+  }
+  const parts = key.split('.')
+  if (parts.length !== 3) return
+  try {
+    const claims = JSON.parse(atob(parts[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number }
+    if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
+      throw RealtimeError.of('unauthorized', 'the API key has expired; copy the current key from your project settings')
+    }
+  } catch (error) {
+    if (error instanceof RealtimeError) throw error
+  }
+}
+
+/**
+ * Creates the tab's client, like supabase-js's `createClient(url, key)` but for Realtime only: all
+ * tabs of this origin share one socket through a SharedWorker.
+ */
+export function createSharedRealtime(supabaseUrl: string, supabaseKey: string, options: SharedRealtimeOptions = {}): SharedRealtime {
+  checkApiKey(supabaseKey)
+  const realtimeUrl = realtimeUrlOf(supabaseUrl)
+  const hubOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !(CLIENT_KEYS as readonly string[]).includes(k)))
+  if (options.accessToken !== undefined && typeof options.accessToken !== 'function') {
+    throw RealtimeError.of('invalid-argument', 'accessToken must be a function returning a promise of the token')
+  }
+  const realtime = new SharedRealtime({
+    realtimeUrl,
+    apiKey: supabaseKey,
+    hubOptions,
+    accessToken: options.accessToken,
+    endpoint: options.endpoint ?? connectToHub,
+    hubCheckIntervalMs: options.hubCheckIntervalMs ?? 5_000,
+  })
+  return realtime
+}
+
+interface SupabaseClientLike {
+  supabaseUrl?: string
+  supabaseKey?: string
+  realtimeUrl?: URL | string
+  auth?: {
+    getSession(): Promise<{ data: { session: { access_token: string } | null } }>
+    onAuthStateChange(cb: (event: string, session: { access_token: string } | null) => void): { data: { subscription: { unsubscribe(): void } } }
+  }
+}
+
+/**
+ * Shares the realtime part of an existing supabase-js client: same URL and key, and the user's
+ * session follows its auth state.
+ */
+export function shareRealtime(supabase: SupabaseClientLike, options: Omit<SharedRealtimeOptions, 'accessToken'> = {}): SharedRealtime {
+  const url = supabase.supabaseUrl
+  const key = supabase.supabaseKey
+  if (!url || !key) throw RealtimeError.of('invalid-argument', 'shareRealtime() takes a client made by createClient() from @supabase/supabase-js')
+  const auth = supabase.auth
+  const realtime = createSharedRealtime(url, key, {
+    ...options,
+    ...(auth ? { accessToken: async () => (await auth.getSession()).data.session?.access_token ?? null } : {}),
+  })
+  const listener = auth?.onAuthStateChange((_event, session) => {
+    if (!realtime.closed) void realtime.setAuth(session?.access_token ?? null).catch(() => {})
+  })
+  if (listener) realtime.onHubConnect(() => {}) // keeps the same lifetime as the client
+  const close = realtime.close.bind(realtime)
+  realtime.close = async () => {
+    listener?.data.subscription.unsubscribe()
+    await close()
+  }
+  return realtime
+}

@@ -1,0 +1,39 @@
+/**
+ * Calls into the hub with a deadline. Comlink has no timeouts, and a call to a killed worker never
+ * settles (browser-platform.md §9): every call here rejects with a typed `timeout` instead of hanging.
+ */
+import type { Result } from '@shared-realtime/worker/protocol'
+import { RealtimeError } from './errors.ts'
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(RealtimeError.of('timeout', `${what} got no answer from the shared worker within ${ms} ms`, true))
+    }, ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error) => {
+        clearTimeout(timer)
+        reject(toRealtimeError(error, what))
+      },
+    )
+  })
+}
+
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value
+  throw new RealtimeError(result.error)
+}
+
+/** Structured-clone failures (functions, DOM nodes, class instances with private state) become typed errors. */
+export function toRealtimeError(error: unknown, what: string): RealtimeError {
+  if (error instanceof RealtimeError) return error
+  const name = (error as { name?: string })?.name
+  if (name === 'DataCloneError') {
+    return RealtimeError.of('invalid-argument', `${what}: the value cannot be sent to the shared worker (it is not structured-cloneable)`, false, error)
+  }
+  return RealtimeError.of('protocol', `${what} failed: ${(error as Error)?.message ?? String(error)}`, true, error)
+}

@@ -1,0 +1,517 @@
+/**
+ * The per-tab client: supabase-js's realtime API over the shared worker hub. Thin by design: it
+ * keeps callbacks and a mirror of the hub's health; everything with a socket lives in the worker.
+ */
+import * as Comlink from 'comlink'
+import {
+  DEFAULT_HUB_OPTIONS,
+  PROTOCOL_VERSION,
+  resolveHubOptions,
+  validateHubOptions,
+  validateToken,
+  type BindingSpec,
+  type ConnectionQuality,
+  type ConnectionStatus,
+  type ControlCommand,
+  type HealthSnapshot,
+  type HubOptions,
+  type HubPortApi,
+  type Result,
+  type SendStatus,
+  type SubscribeRequest,
+  type TabEvent,
+} from '@shared-realtime/worker/protocol'
+import { SharedChannel, type ChannelHost } from './channel.ts'
+import { RealtimeError } from './errors.ts'
+import { Listeners, type Unsubscribe } from './disposable.ts'
+import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
+import type { HubEndpoint } from './connect.ts'
+import { ManagedSubscriptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
+
+export interface SharedRealtimeOptions extends HubOptions {
+  /** Returns the current user's access token; the hub asks for it before joining and on refresh. */
+  accessToken?: () => Promise<string | null>
+  /** How the tab reaches the hub. Defaults to the SharedWorker (falls back to an in-page hub). */
+  endpoint?: () => HubEndpoint | Promise<HubEndpoint>
+  /** How often the tab checks that the hub is alive (ms). */
+  hubCheckIntervalMs?: number
+}
+
+export interface ResolvedClientConfig {
+  realtimeUrl: string
+  apiKey: string
+  hubOptions: HubOptions
+  accessToken?: () => Promise<string | null>
+  endpoint: () => HubEndpoint | Promise<HubEndpoint>
+  hubCheckIntervalMs: number
+}
+
+/** Comlink's Remote<> mangles methods that return unions; every hub method already returns a Promise. */
+type HubRemote = HubPortApi & { [Comlink.releaseProxy](): void }
+
+interface Connection {
+  remote: HubRemote
+  endpoint: HubEndpoint
+  epoch: string
+  sink: { deliver(events: TabEvent[]): void }
+}
+
+const HUB_LOST = { code: 'connection-lost' as const, message: 'the shared worker stopped; reconnecting through a new one', retryable: true }
+
+export class SharedRealtime implements ChannelHost {
+  readonly tabId: string
+  #config: ResolvedClientConfig
+  #conn: Connection | null = null
+  #ready: Promise<Connection>
+  #closed = false
+  #channels = new Map<string, SharedChannel>()
+  #bySubscription = new Map<string, SharedChannel>()
+  #tracked = new Map<SharedChannel, Record<string, unknown>>()
+  #health: HealthSnapshot
+  #healthListeners = new Listeners<HealthSnapshot>()
+  #stateListeners = new Listeners<{ status: ConnectionStatus; reason: string }>()
+  #qualityListeners = new Listeners<ConnectionQuality>()
+  #hubListeners = new Listeners<{ epoch: string; restarted: boolean }>()
+  #token: string | null | undefined = undefined
+  #idCounter = 0
+  #releaseTabLock: (() => void) | null = null
+  #watchdog: ReturnType<typeof setTimeout> | undefined
+  #restarting: Promise<Connection> | null = null
+  #cleanupGlobals: () => void = () => {}
+  readonly #managed: ManagedSubscriptions
+
+  constructor(config: ResolvedClientConfig) {
+    this.#config = config
+    this.tabId = crypto.randomUUID()
+    this.#health = initialHealth(resolveHubOptions(config.hubOptions))
+    this.#managed = new ManagedSubscriptions(this)
+    this.#ready = this.#connect(false)
+    this.#ready.catch(() => {})
+    this.#listenToPage()
+  }
+
+  // ---- supabase-js API --------------------------------------------------------------------
+
+  channel(name: string, params: { config?: SharedChannel['params']['config'] } = {}): SharedChannel {
+    this.#assertOpen('channel()')
+    const existing = this.#channels.get(`realtime:${name}`)
+    if (existing) return existing
+    const channel = new SharedChannel(this, name, params)
+    this.#channels.set(channel.topic, channel)
+    return channel
+  }
+
+  getChannels(): SharedChannel[] {
+    return [...this.#channels.values()]
+  }
+
+  async removeChannel(channel: SharedChannel): Promise<'ok' | 'timed out' | 'error'> {
+    const status = await channel.unsubscribe()
+    this.forget(channel)
+    return status
+  }
+
+  async removeAllChannels(): Promise<('ok' | 'timed out' | 'error')[]> {
+    return Promise.all(this.getChannels().map((c) => this.removeChannel(c)))
+  }
+
+  /** Hands the hub a token (or, with no argument, asks the accessToken callback). `null` signs out. */
+  async setAuth(token?: string | null): Promise<void> {
+    this.#assertOpen('setAuth()')
+    let value = token
+    if (value === undefined) value = this.#config.accessToken ? await this.#config.accessToken() : null
+    const invalid = validateToken(value)
+    if (invalid) throw new RealtimeError(invalid)
+    this.#token = value ?? null
+    await this.#call('setAuth()', (api) => api.setAuth(this.#token ?? null))
+  }
+
+  // ---- manager style -----------------------------------------------------------------------
+
+  /** Subscribes `callback` under `key`; calls with the same key share one channel. Returns the unsubscribe. */
+  subscribe(key: string, options: ManagedSubscriptionOptions): Unsubscribe {
+    this.#assertOpen('subscribe()')
+    return this.#managed.add(key, options)
+  }
+
+  /** Removes every callback registered under `key`. */
+  async unsubscribe(key: string): Promise<void> {
+    await this.#managed.remove(key)
+  }
+
+  // ---- health and controls ---------------------------------------------------------------
+
+  getHealthStatus(): HealthSnapshot {
+    return this.#health
+  }
+
+  onHealthChange(callback: (health: HealthSnapshot) => void, options?: { signal?: AbortSignal }): Unsubscribe {
+    return this.#healthListeners.on(callback, options)
+  }
+
+  onStateChange(callback: (state: { status: ConnectionStatus; reason: string }) => void, options?: { signal?: AbortSignal }): Unsubscribe {
+    return this.#stateListeners.on(callback, options)
+  }
+
+  onQualityChange(callback: (quality: ConnectionQuality) => void, options?: { signal?: AbortSignal }): Unsubscribe {
+    return this.#qualityListeners.on(callback, options)
+  }
+
+  /** Fires after the tab (re)connected to a hub; `restarted` means the worker was replaced. */
+  onHubConnect(callback: (info: { epoch: string; restarted: boolean }) => void, options?: { signal?: AbortSignal }): Unsubscribe {
+    return this.#hubListeners.on(callback, options)
+  }
+
+  pause(): Promise<void> {
+    return this.#control('pause')
+  }
+
+  resume(): Promise<void> {
+    return this.#control('resume')
+  }
+
+  reconnect(): Promise<void> {
+    return this.#control('reconnect')
+  }
+
+  disconnect(): Promise<void> {
+    return this.#control('disconnect')
+  }
+
+  /** Changes the shared hub's options for every tab; the latest call wins. */
+  async configure(options: HubOptions): Promise<HealthSnapshot> {
+    this.#assertOpen('configure()')
+    const invalid = validateHubOptions(options)
+    if (invalid) throw new RealtimeError(invalid)
+    const health = await this.#call('configure()', (api) => api.configure(options))
+    this.#setHealth(health)
+    return health
+  }
+
+  /** Releases every subscription of this tab (the debug panel's Reset). */
+  async cleanup(): Promise<void> {
+    await this.removeAllChannels()
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#watchdog)
+    this.#cleanupGlobals()
+    for (const channel of this.#channels.values()) channel.teardown()
+    this.#channels.clear()
+    this.#bySubscription.clear()
+    this.#healthListeners.clear()
+    this.#stateListeners.clear()
+    this.#qualityListeners.clear()
+    const conn = this.#conn
+    this.#conn = null
+    if (conn) {
+      await withTimeout(conn.remote.bye(), 1_000, 'close()').catch(() => {})
+      conn.remote[Comlink.releaseProxy]()
+      conn.endpoint.close?.()
+    }
+    this.#releaseTabLock?.()
+  }
+
+  [Symbol.dispose](): void {
+    void this.close()
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  get storage(): 'indexeddb' | 'memory' {
+    return this.#health.outbox.storage
+  }
+
+  // ---- ChannelHost -------------------------------------------------------------------------
+
+  newId(): string {
+    return `${this.tabId.slice(0, 8)}-${(++this.#idCounter).toString(36)}-${crypto.randomUUID().slice(0, 8)}`
+  }
+
+  maxPayloadBytes(): number {
+    return this.#health.options.limits.maxPayloadBytes
+  }
+
+  async join(channel: SharedChannel, request: SubscribeRequest): Promise<void> {
+    this.#bySubscription.set(request.subscriptionId, channel)
+    await this.#call('subscribe()', (api) => api.subscribe(request))
+  }
+
+  async addBindings(subscriptionId: string, bindings: BindingSpec[]): Promise<void> {
+    await this.#call('on()', (api) => api.addBindings(subscriptionId, bindings))
+  }
+
+  async leave(channel: SharedChannel): Promise<void> {
+    const id = channel.subscriptionId
+    if (!id) return
+    this.#bySubscription.delete(id)
+    this.#tracked.delete(channel)
+    await this.#call('unsubscribe()', (api) => api.unsubscribe(id)).catch(() => {})
+  }
+
+  async send(subscriptionId: string, message: { type: 'broadcast'; event: string; payload?: unknown }, options: { ttlMs?: number; messageId: string }): Promise<SendStatus> {
+    try {
+      return await this.#call('send()', (api) => api.send(subscriptionId, message, options))
+    } catch (error) {
+      // The worker died mid-call: resend once through the new one. The id makes it idempotent.
+      if (error instanceof RealtimeError && (error.code === 'timeout' || error.code === 'connection-lost') && this.#restarting) {
+        await this.#restarting
+        return this.#call('send()', (api) => api.send(subscriptionId, message, options))
+      }
+      throw error
+    }
+  }
+
+  async track(subscriptionId: string, payload: Record<string, unknown>): Promise<SendStatus> {
+    const channel = this.#bySubscription.get(subscriptionId)
+    if (channel) this.#tracked.set(channel, payload)
+    return this.#call('track()', (api) => api.track(subscriptionId, payload))
+  }
+
+  async untrack(subscriptionId: string): Promise<SendStatus> {
+    const channel = this.#bySubscription.get(subscriptionId)
+    if (channel) this.#tracked.delete(channel)
+    return this.#call('untrack()', (api) => api.untrack(subscriptionId))
+  }
+
+  forget(channel: SharedChannel): void {
+    if (this.#channels.get(channel.topic) === channel) this.#channels.delete(channel.topic)
+  }
+
+  // ---- hub connection ----------------------------------------------------------------------
+
+  async #connect(restarted: boolean): Promise<Connection> {
+    await this.#holdTabLock()
+    const endpoint = await this.#config.endpoint()
+    const remote = Comlink.wrap<HubPortApi>(endpoint as Comlink.Endpoint) as unknown as HubRemote
+    const sink = { deliver: (events: TabEvent[]) => this.#onEvents(events) }
+    const visible = typeof document === 'undefined' ? true : document.visibilityState !== 'hidden'
+    const online = typeof navigator === 'undefined' || navigator.onLine !== false
+    const hello = await withTimeout(
+      remote.hello(
+        {
+          tabId: this.tabId,
+          protocol: PROTOCOL_VERSION,
+          project: { realtimeUrl: this.#config.realtimeUrl, apiKey: this.#config.apiKey },
+          options: this.#config.hubOptions,
+          token: this.#token ?? null,
+          tokenPending: this.#token === undefined && this.#config.accessToken !== undefined,
+          visible,
+          online,
+        },
+        Comlink.proxy(sink),
+      ),
+      this.#timeoutMs(),
+      'connecting to the shared worker',
+    ).then(unwrap)
+    const conn: Connection = { remote, endpoint, epoch: hello.epoch, sink }
+    if (this.#closed) {
+      remote[Comlink.releaseProxy]()
+      throw RealtimeError.of('closed', 'the client was closed')
+    }
+    this.#conn = conn
+    this.#setHealth(hello.health)
+    this.#watchHub(conn)
+    if (this.#token === undefined && this.#config.accessToken) void this.#refreshToken()
+    this.#hubListeners.emit({ epoch: conn.epoch, restarted })
+    return conn
+  }
+
+  /** Liveness: the hub learns this tab is gone when the tab's Web Lock is released (browser-platform.md §3). */
+  async #holdTabLock(): Promise<void> {
+    const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
+    if (!locks || this.#releaseTabLock) return
+    await new Promise<void>((granted) => {
+      void locks.request(`shared-realtime:tab:${this.tabId}`, () => {
+        granted()
+        return new Promise<void>((release) => (this.#releaseTabLock = release))
+      })
+    })
+  }
+
+  /** Notices a killed worker: its lock is released at once; a ping watchdog backs that up. */
+  #watchHub(conn: Connection): void {
+    const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
+    void locks?.request(`shared-realtime:hub:${conn.epoch}`, () => {
+      if (this.#conn === conn) void this.#hubLost(conn)
+    })
+    const check = () => {
+      if (this.#closed || this.#conn !== conn) return
+      withTimeout(conn.remote.ping(), Math.min(this.#timeoutMs(), 5_000), 'hub check')
+        .then(unwrap)
+        .then(
+          (epoch) => {
+            if (epoch !== conn.epoch) void this.#hubLost(conn)
+            else this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
+          },
+          () => void this.#hubLost(conn),
+        )
+    }
+    clearTimeout(this.#watchdog)
+    this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
+  }
+
+  async #hubLost(conn: Connection): Promise<Connection> {
+    if (this.#restarting) return this.#restarting
+    if (this.#conn !== conn || this.#closed) return this.#ready
+    this.#conn = null
+    conn.remote[Comlink.releaseProxy]()
+    conn.endpoint.close?.()
+    for (const channel of this.#channels.values()) channel.hubLost(HUB_LOST)
+    const restarting = (async () => {
+      const next = await this.#connect(true)
+      // Re-register everything this tab had, without the app doing anything.
+      if (this.#token !== undefined) unwrap(await withTimeout(next.remote.setAuth(this.#token), this.#timeoutMs(), 'setAuth()'))
+      for (const channel of this.#channels.values()) {
+        const request = channel.subscribeRequest()
+        if (!request) continue
+        unwrap(await withTimeout(next.remote.subscribe(request), this.#timeoutMs(), 'subscribe()'))
+        const tracked = this.#tracked.get(channel)
+        if (tracked) unwrap(await withTimeout(next.remote.track(request.subscriptionId, tracked), this.#timeoutMs(), 'track()'))
+      }
+      return next
+    })()
+    this.#restarting = restarting
+    this.#ready = restarting
+    try {
+      return await restarting
+    } catch (error) {
+      // Could not reach a new hub yet: try again after a pause.
+      this.#ready = new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => this.#connect(true))
+      this.#ready.catch(() => {})
+      throw error
+    } finally {
+      this.#restarting = null
+    }
+  }
+
+  async #call<T>(what: string, body: (api: HubRemote) => Promise<Result<T>>): Promise<T> {
+    this.#assertOpen(what)
+    const conn = await withTimeout(this.#ready, this.#timeoutMs() * 2, what)
+    try {
+      return unwrap(await withTimeout(body(conn.remote), this.#timeoutMs(), what))
+    } catch (error) {
+      const typed = toRealtimeError(error, what)
+      if (typed.code === 'timeout') this.#verifyHub(conn)
+      throw typed
+    }
+  }
+
+  #verifyHub(conn: Connection): void {
+    withTimeout(conn.remote.ping(), 2_000, 'hub check').then(unwrap).catch(() => void this.#hubLost(conn).catch(() => {}))
+  }
+
+  async #control(command: ControlCommand): Promise<void> {
+    await this.#call(`${command}()`, (api) => api.control(command))
+  }
+
+  async #refreshToken(): Promise<void> {
+    const callback = this.#config.accessToken
+    if (!callback || this.#closed) return
+    let token: string | null
+    try {
+      token = await callback()
+    } catch {
+      // A throwing callback keeps the last token, as supabase-js does.
+      return
+    }
+    if (this.#closed) return
+    this.#token = token ?? null
+    await this.#call('setAuth()', (api) => api.setAuth(this.#token ?? null)).catch(() => {})
+  }
+
+  #onEvents(events: TabEvent[]): void {
+    for (const event of events) {
+      switch (event.type) {
+        case 'hub/health':
+          this.#setHealth(event.health)
+          break
+        case 'auth/refresh':
+          void this.#refreshToken()
+          break
+        case 'hub/alert':
+          break
+        default:
+          this.#bySubscription.get(event.subscriptionId)?.handle(event)
+      }
+    }
+  }
+
+  #setHealth(health: HealthSnapshot): void {
+    const before = this.#health
+    this.#health = health
+    if (before.status !== health.status || before.reason !== health.reason) {
+      this.#stateListeners.emit({ status: health.status, reason: health.reason })
+    }
+    if (before.quality !== health.quality) this.#qualityListeners.emit(health.quality)
+    this.#healthListeners.emit(health)
+  }
+
+  #timeoutMs(): number {
+    return this.#health.options.timeoutMs
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#closed) throw RealtimeError.of('closed', `${what} after close(): create a new client`)
+  }
+
+  /** Forwards network and visibility changes, and says goodbye on pagehide. */
+  #listenToPage(): void {
+    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return
+    const hint = (h: { online?: boolean; visible?: boolean }) => {
+      const conn = this.#conn
+      if (conn) void withTimeout(conn.remote.hint(h), this.#timeoutMs(), 'hint').catch(() => {})
+    }
+    const online = () => hint({ online: true })
+    const offline = () => hint({ online: false })
+    const visibility = () => hint({ visible: document.visibilityState !== 'hidden' })
+    const pagehide = () => {
+      const conn = this.#conn
+      if (conn) void conn.remote.bye().catch(() => {})
+    }
+    const pageshow = (event: PageTransitionEvent) => {
+      // Back from the back/forward cache: the hub dropped this tab at pagehide, so register again.
+      if (event.persisted && this.#conn) void this.#hubLost(this.#conn).catch(() => {})
+    }
+    window.addEventListener('online', online)
+    window.addEventListener('offline', offline)
+    window.addEventListener('pagehide', pagehide)
+    window.addEventListener('pageshow', pageshow)
+    document.addEventListener('visibilitychange', visibility)
+    this.#cleanupGlobals = () => {
+      window.removeEventListener('online', online)
+      window.removeEventListener('offline', offline)
+      window.removeEventListener('pagehide', pagehide)
+      window.removeEventListener('pageshow', pageshow)
+      document.removeEventListener('visibilitychange', visibility)
+    }
+  }
+}
+
+function initialHealth(options: HealthSnapshot['options']): HealthSnapshot {
+  return {
+    status: 'connecting',
+    reason: 'waiting for the shared worker',
+    latency: null,
+    quality: 'offline',
+    subscriptionCount: 0,
+    channelCount: 0,
+    tabCount: 0,
+    queueSize: 0,
+    errorCount: 0,
+    reconnectAttempts: 0,
+    circuit: 'closed',
+    lastError: null,
+    uptimeMs: 0,
+    at: Date.now(),
+    epoch: '',
+    outbox: { size: 0, oldestAgeMs: null, dropped: 0, expired: 0, storage: 'memory' },
+    options,
+  }
+}
+
+export { DEFAULT_HUB_OPTIONS }
