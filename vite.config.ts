@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite'
+import { LOCAL_ANON_KEY } from './packages/server/src/auth.ts'
+
+// The demo app. The SharedWorker must be an ES module worker so its dynamic imports split cleanly
+// (browser-platform.md §10.3); the worker's dependencies are pre-bundled so a cold run never reloads.
+export default defineConfig({
+  root: 'demo',
+  publicDir: false,
+  define: {
+    __LOCAL_ANON_KEY__: JSON.stringify(LOCAL_ANON_KEY),
+  },
+  worker: { format: 'es' },
+  optimizeDeps: { include: ['comlink', 'idb-keyval', '@supabase/supabase-js'] },
+  build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022', sourcemap: true },
+  server: { host: '127.0.0.1', port: 5173, strictPort: true },
+  preview: { host: '127.0.0.1', port: 4173, strictPort: true },
+})
