@@ -52,6 +52,8 @@ export class SocketHub {
   #conn: ConnectionState
   #client: RealtimeClient | null = null
   #generation = 0
+  /** The generation whose client has the token in hand (set after awaiting its setAuth). */
+  #authedGeneration = -1
   #groups = new Map<string, ChannelGroup>()
   #tabs = new Set<TabSession>()
   #retryTimer: Timeout
@@ -144,7 +146,12 @@ export class SocketHub {
 
   /** Whether joins may go out: a socket is wanted and the token is known (never join token-less, §15.1). */
   get canJoin(): boolean {
-    return this.#client !== null && this.#tokenKnown && (this.#conn.status === 'connecting' || this.#conn.status === 'connected')
+    return (
+      this.#client !== null &&
+      this.#tokenKnown &&
+      this.#authedGeneration === this.#generation &&
+      (this.#conn.status === 'connecting' || this.#conn.status === 'connected')
+    )
   }
 
   get connected(): boolean {
@@ -251,6 +258,7 @@ export class SocketHub {
     // Defect §15.1: subscribe() snapshots the join payload before setAuth() settles; await it first.
     await client.setAuth()
     if (generation !== this.#generation) return
+    this.#authedGeneration = generation
     for (const group of this.#groups.values()) group.join()
   }
 
@@ -376,7 +384,7 @@ export class SocketHub {
       this.#groups.set(topic, group)
     }
     this.#reconcile()
-    for (const group of this.#groups.values()) group.join()
+    void this.#joinAll(this.#generation)
   }
 
   #armExpiry(): void {
@@ -415,8 +423,8 @@ export class SocketHub {
         })
       }
       if (user !== beforeUser) this.#ensureOutboxGroups()
+      else if (!wasKnown) void this.#joinAll(this.#generation)
     }
-    if (!wasKnown) void this.#joinAll(this.#generation)
     this.#o.onChange()
   }
 
