@@ -1,0 +1,127 @@
+import { expect, test } from '@playwright/test'
+import { dev, eventsIn, expectEvents, openTab, openTabs, resetServer, subscribeIn } from './support.ts'
+
+test.beforeAll(async () => {
+  await dev('sql', {
+    query: `create table if not exists public.e2e_orders (id bigint primary key, station text, qty int);
+            alter publication supabase_realtime add table public.e2e_orders;`,
+  })
+})
+
+test.beforeEach(async () => {
+  await resetServer()
+})
+
+test('five tabs share one websocket and one join per topic', async ({ context }) => {
+  const tabs = await openTabs(context, 5)
+  for (const [i, tab] of tabs.entries()) {
+    await subscribeIn(tab, 'lobby', 'lobby', [{ type: 'broadcast', filter: { event: '*' } }])
+    if (i < 2) await subscribeIn(tab, 'grill', 'grill', [{ type: 'broadcast', filter: { event: '*' } }])
+  }
+  const stats = await dev('stats')
+  expect(stats.sockets).toBe(1)
+  expect(stats.channels).toEqual({ 'realtime:lobby': 1, 'realtime:grill': 1 })
+  expect(stats.joinsTotal).toBe(2)
+  await expect.poll(() => tabs[4].evaluate(() => window.realtime.getHealthStatus().tabCount)).toBe(5)
+})
+
+test('a row inserted with supabase-js reaches every subscribed tab exactly once, and no other tab', async ({ context }) => {
+  const tabs = await openTabs(context, 5)
+  const id = Date.now()
+  const grill = { type: 'postgres_changes', filter: { event: 'INSERT', schema: 'public', table: 'e2e_orders', filter: 'station=eq.grill' } }
+  for (const tab of tabs.slice(0, 3)) await subscribeIn(tab, 'orders', 'orders', [grill])
+  await subscribeIn(tabs[3], 'orders', 'orders', [{ type: 'postgres_changes', filter: { event: 'INSERT', schema: 'public', table: 'e2e_orders', filter: 'station=eq.bar' } }])
+  await subscribeIn(tabs[4], 'chat', 'chat', [{ type: 'broadcast', filter: { event: '*' } }])
+  const inserted = await tabs[0].evaluate(async (id) => {
+    const { error } = await window.supabase.from('e2e_orders').insert({ id, station: 'grill', qty: 2 })
+    return error?.message ?? 'ok'
+  }, id)
+  expect(inserted).toBe('ok')
+  for (const tab of tabs.slice(0, 3)) {
+    const [event] = await expectEvents(tab, 'orders', 1)
+    expect(event).toMatchObject({ eventType: 'INSERT', table: 'e2e_orders', new: { id, station: 'grill', qty: 2 } })
+  }
+  await tabs[0].waitForTimeout(300)
+  for (const tab of tabs.slice(0, 3)) expect(await eventsIn(tab, 'orders')).toHaveLength(1)
+  expect(await eventsIn(tabs[3], 'orders')).toEqual([])
+  expect(await eventsIn(tabs[4], 'chat')).toEqual([])
+  expect((await dev('stats')).sockets).toBe(1)
+})
+
+test('a broadcast from tab 1 reaches tabs 2–5, and tab 1 only with self', async ({ context }) => {
+  const tabs = await openTabs(context, 5)
+  await subscribeIn(tabs[0], 'chat', 'chat', [{ type: 'broadcast', filter: { event: 'say' } }])
+  for (const tab of tabs.slice(1)) await subscribeIn(tab, 'chat', 'chat', [{ type: 'broadcast', filter: { event: 'say' } }])
+  const send = (page = tabs[0], text = 'hi') =>
+    page.evaluate((text) => (window as any).__channels.chat.send({ type: 'broadcast', event: 'say', payload: { text } }), text)
+  expect(await send()).toBe('ok')
+  for (const tab of tabs.slice(1)) expect(await expectEvents(tab, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'say', payload: { text: 'hi' } }])
+  await tabs[0].waitForTimeout(200)
+  expect(await eventsIn(tabs[0], 'chat')).toEqual([])
+
+  // A tab that asked for self hears its own message too.
+  const selfTab = await openTab(context)
+  await subscribeIn(selfTab, 'chat', 'chat', [{ type: 'broadcast', filter: { event: 'say' } }], { broadcast: { self: true } })
+  expect(await send(selfTab, 'me too')).toBe('ok')
+  expect(await expectEvents(selfTab, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'say', payload: { text: 'me too' } }])
+  await expectEvents(tabs[0], 'chat', 1)
+})
+
+test('presence shows one key for five tabs of one user', async ({ context }) => {
+  const tabs = await openTabs(context, 5)
+  for (const tab of tabs) await subscribeIn(tab, 'room', 'room', [{ type: 'presence', filter: { event: 'sync' } }])
+  for (const [i, tab] of tabs.entries()) {
+    await tab.evaluate((i) => (window as any).__channels.room.track({ user: 'ada', tab: i }), i)
+  }
+  // An outside observer with plain supabase-js sees one presence key with one entry.
+  const observer = await context.browser()!.newContext().then((c) => c.newPage())
+  await observer.goto(tabs[0].url())
+  const keys = await observer.evaluate(async () => {
+    const { createClient } = window as any
+    const client = createClient(window.demoConfig.supabaseUrl, window.demoConfig.anonKey)
+    const channel = client.channel('room')
+    channel.on('presence', { event: 'sync' }, () => {})
+    await new Promise<void>((resolve) => channel.subscribe((s: string) => s === 'SUBSCRIBED' && resolve()))
+    for (let i = 0; i < 100; i++) {
+      const state = channel.presenceState()
+      const keys = Object.keys(state)
+      if (keys.length === 1 && state[keys[0]].length === 1 && state[keys[0]][0].tab === 4) return state
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return channel.presenceState()
+  })
+  expect(Object.keys(keys)).toHaveLength(1)
+  for (const tab of tabs) {
+    await expect.poll(() => tab.evaluate(() => Object.keys((window as any).__channels.room.presenceState()).length)).toBe(1)
+  }
+  await observer.context().close()
+})
+
+test('closing four tabs releases only the topics that only they used, within a second', async ({ context }) => {
+  const tabs = await openTabs(context, 5)
+  await subscribeIn(tabs[0], 'shared', 'shared', [{ type: 'broadcast', filter: { event: '*' } }])
+  for (const [i, tab] of tabs.slice(1).entries()) {
+    await subscribeIn(tab, 'shared', 'shared', [{ type: 'broadcast', filter: { event: '*' } }])
+    await subscribeIn(tab, `own-${i}`, `own-${i}`, [{ type: 'broadcast', filter: { event: '*' } }])
+  }
+  expect(Object.keys((await dev('stats')).channels).sort()).toEqual(['realtime:own-0', 'realtime:own-1', 'realtime:own-2', 'realtime:own-3', 'realtime:shared'])
+  const closedAt = Date.now()
+  for (const tab of tabs.slice(1)) await tab.close()
+  await expect.poll(async () => (await dev('stats')).channels, { timeout: 5_000, intervals: [50] }).toEqual({ 'realtime:shared': 1 })
+  expect(Date.now() - closedAt).toBeLessThan(2_000)
+  expect((await dev('stats')).sockets).toBe(1)
+})
+
+test('a reloaded tab subscribes again and keeps receiving', async ({ context }) => {
+  const [one, two] = await openTabs(context, 2)
+  await subscribeIn(one, 'chat', 'chat', [{ type: 'broadcast', filter: { event: '*' } }])
+  await subscribeIn(two, 'chat', 'chat', [{ type: 'broadcast', filter: { event: '*' } }])
+  await two.reload()
+  await two.waitForFunction(() => typeof window.realtime === 'object')
+  await subscribeIn(two, 'chat', 'chat', [{ type: 'broadcast', filter: { event: '*' } }])
+  await one.evaluate(() => (window as any).__channels.chat.send({ type: 'broadcast', event: 'after-reload', payload: { n: 1 } }))
+  expect(await expectEvents(two, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'after-reload', payload: { n: 1 } }])
+  const stats = await dev('stats')
+  expect(stats.sockets).toBe(1)
+  expect(stats.channels).toEqual({ 'realtime:chat': 1 })
+})
