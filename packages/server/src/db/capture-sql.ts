@@ -169,6 +169,16 @@ begin
   end loop;
 end $$;
 
+-- Used by the REST API: \`.single()\` on a mutation must fail (and roll back) unless it hit one row.
+create or replace function realtime_local.pgrst_single(n bigint) returns bigint
+language plpgsql as $$
+begin
+  if n <> 1 then
+    raise exception 'PGRST116:%', n;
+  end if;
+  return n;
+end $$;
+
 create or replace function realtime_local.on_ddl_command_end() returns event_trigger
 language plpgsql as $$
 begin
