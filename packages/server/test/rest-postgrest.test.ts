@@ -288,6 +288,6 @@ describe('REST over plain HTTP', () => {
     expect(badJson.status).toBe(400)
     expect(await badJson.json()).toMatchObject({ code: 'PGRST102', message: 'Empty or invalid json' })
     const root = await get('/rest/v1/', { apikey: LOCAL_ANON_KEY })
-    expect((await root.json()).paths).toHaveProperty('/orders')
+    expect(((await root.json()) as { paths: object }).paths).toHaveProperty('/orders')
   })
 })
