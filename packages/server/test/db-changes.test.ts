@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/db/database.ts'
+import { compileBinding } from '../src/db/filters.ts'
+import { checkSubscription } from '../src/db/subscriptions.ts'
 import type { LocalDatabase, RowChange } from '../src/db/types.ts'
 
 let db: LocalDatabase
@@ -247,5 +249,38 @@ describe('openDatabase: change capture', () => {
       w.off()
     }
     expect(seen).toEqual(['one'])
+  })
+})
+
+describe('checkSubscription', () => {
+  const check = async (binding: { event: string; schema: string; table?: string; filter?: string }) => {
+    const compiled = compileBinding(binding)
+    if (!compiled.ok) throw new Error(compiled.message)
+    return checkSubscription(db, compiled.binding)
+  }
+
+  it('accepts published tables, schema wildcards and valid filters', async () => {
+    expect(await check({ event: '*', schema: 'public', table: 'todos', filter: 'id=in.(1,2)' })).toMatchObject({
+      ok: true,
+      tables: [{ schema: 'public', table: 'todos' }],
+    })
+    const all = await check({ event: 'INSERT', schema: 'public' })
+    expect(all.ok && all.tables.map((t) => t.table)).toEqual(expect.arrayContaining(['orders', 'products', 'todos']))
+  })
+
+  it('refuses unpublished tables, unknown columns and uncastable values with the real sentences', async () => {
+    expect(await check({ event: '*', schema: 'public', table: 'drivers' })).toEqual({
+      ok: false,
+      message:
+        'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: *, schema: public, table: drivers, filters: [], select: nil]',
+    })
+    const column = await check({ event: 'insert', schema: 'public', table: 'todos', filter: 'nope=eq.1' })
+    expect(column).toEqual({
+      ok: false,
+      message:
+        'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [event: INSERT, schema: public, table: todos, filters: [{"nope", "eq", "1", false}], select: nil]. Exception: ERROR P0001 (raise_exception) invalid column for filter nope',
+    })
+    const value = await check({ event: '*', schema: 'public', table: 'todos', filter: 'id=eq.abc' })
+    expect(value.ok === false && value.message).toMatch(/Exception: ERROR 22P02 invalid input syntax for type bigint: "abc"$/)
   })
 })

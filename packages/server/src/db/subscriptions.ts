@@ -1,0 +1,80 @@
+import type { ParsedBinding, ParsedFilter } from './filters.ts'
+import type { LocalDatabase } from './types.ts'
+
+/**
+ * The database half of subscribing a `postgres_changes` binding, as the real server's insert into
+ * `realtime.subscription` does it (realtime-protocol.md §5): the schema/table pattern must match a
+ * table of `supabase_realtime`, and every filter must name an existing column with a value castable
+ * to its type. Failures carry the real server's sentences, to send as a `system` error.
+ *
+ * @example
+ * const compiled = compileBinding(binding)
+ * if (compiled.ok) {
+ *   const checked = await checkSubscription(db, compiled.binding)
+ *   if (!checked.ok) sendSystemError(checked.message)
+ * }
+ */
+export async function checkSubscription(
+  db: LocalDatabase,
+  binding: ParsedBinding,
+): Promise<{ ok: true; tables: { schema: string; table: string }[] } | { ok: false; message: string }> {
+  const { rows: tables } = await db.query<{ schema: string; table: string }>(
+    `select schemaname::text as schema, tablename::text as table from pg_publication_tables
+      where pubname = 'supabase_realtime' and schemaname <> 'realtime_local'
+        and schemaname like (case $1 when '*' then '%' else $1 end) escape ''
+        and tablename like (case $2 when '*' then '%' else $2 end) escape ''`,
+    [binding.schema, binding.table],
+  )
+  if (tables.length === 0) {
+    return {
+      ok: false,
+      message: `Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [${describe(binding)}]`,
+    }
+  }
+  for (const { schema, table } of tables) {
+    for (const filter of binding.filters) {
+      const problem = await checkFilter(db, schema, table, filter)
+      if (problem) {
+        return {
+          ok: false,
+          message: `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [${describe(binding)}]. Exception: ${problem}`,
+        }
+      }
+    }
+  }
+  return { ok: true, tables }
+}
+
+async function checkFilter(db: LocalDatabase, schema: string, table: string, filter: ParsedFilter): Promise<string | null> {
+  const { rows } = await db.query<{ type: string }>(
+    `select format_type(a.atttypid, null) as type from pg_attribute a
+      where a.attrelid = format('%I.%I', $1::text, $2::text)::regclass and a.attname = $3
+        and a.attnum > 0 and not a.attisdropped`,
+    [schema, table, filter.column],
+  )
+  if (rows.length === 0) return `ERROR P0001 (raise_exception) invalid column for filter ${filter.column}`
+  if (filter.op === 'is' || filter.op === 'like' || filter.op === 'ilike' || filter.op === 'match' || filter.op === 'imatch') {
+    return null
+  }
+  // The type name comes from the catalog; the value is a parameter.
+  const type = filter.op === 'in' ? `${rows[0].type}[]` : rows[0].type
+  try {
+    await db.query(`select $1::text::${type}`, [filter.value])
+    if (filter.op === 'in') {
+      const { rows: count } = await db.query<{ n: number }>(`select coalesce(cardinality($1::text::${type}), 0)::int as n`, [filter.value])
+      if (count[0].n > 100) return 'ERROR P0001 (raise_exception) too many values for `in` filter. Maximum 100'
+    }
+    return null
+  } catch (error) {
+    const pg = error as { code?: string; message?: string }
+    return `ERROR ${pg.code ?? 'XX000'} ${pg.message ?? String(error)}`
+  }
+}
+
+/** `event: *, schema: public, table: todos, filters: [{"id", "eq", "1", false}], select: nil`. */
+function describe(binding: ParsedBinding): string {
+  const filters = binding.filters
+    .map((f) => `{${JSON.stringify(f.column)}, ${JSON.stringify(f.op)}, ${JSON.stringify(f.value)}, ${f.negate}}`)
+    .join(', ')
+  return `event: ${binding.event}, schema: ${binding.schema}, table: ${binding.table}, filters: [${filters}], select: nil`
+}
