@@ -101,17 +101,18 @@ export class ChannelGroup {
     this.#private = request.config.private === true
     this.#subs.set(request.subscriptionId, { id: request.subscriptionId, tab, request, bindings: [...request.bindings] })
     if (this.#state === 'failed') this.#state = 'closed'
-    if (this.#state === 'joined') {
-      if (this.#spec && joinCovers(this.#spec, this.#desiredSpec())) {
-        // Already joined with everything this subscription needs: it is live at once.
+    if (this.#state !== 'joined' && this.#state !== 'joining') return
+    if (this.#spec && joinCovers(this.#spec, this.#desiredSpec())) {
+      // Already joined with everything this subscription needs: it is live at once (or with the pending join).
+      if (this.#state === 'joined') {
         tab.push({ type: 'channel/status', subscriptionId: request.subscriptionId, status: 'SUBSCRIBED' })
         this.#pushPresenceState(request.subscriptionId)
-      } else {
-        // A binding the join does not carry yet: rejoin with the union; existing subscribers may miss events.
-        this.#lostAt ??= this.#hub.clock.now()
-        this.#retire(false)
       }
+      return
     }
+    // A binding the join does not carry yet: rejoin with the union; existing subscribers may miss events.
+    if (this.#state === 'joined') this.#lostAt ??= this.#hub.clock.now()
+    this.#retire(false)
   }
 
   addBindings(subscriptionId: string, bindings: BindingSpec[]): void {
@@ -241,13 +242,10 @@ export class ChannelGroup {
 
   /** A new token arrived: channels waiting for one rejoin; a refused (unauthorized) one tries again. */
   tokenChanged(): void {
-    if (this.#state === 'waiting-token' && this.#hub.token !== this.#refusedToken) {
-      this.#state = 'closed'
-      this.join()
-    } else if (this.#state === 'failed' && this.lastRefusal?.code === 'unauthorized') {
-      this.#state = 'closed'
-      this.join()
-    }
+    const waiting = this.#state === 'waiting-token' && this.#hub.token !== this.#refusedToken
+    const refused = this.#state === 'failed' && this.lastRefusal?.code === 'unauthorized'
+    // The join itself waits for the client to hold the new token (SocketHub.#joinAll).
+    if (waiting || refused) this.#state = 'closed'
   }
 
   #scheduleRejoin(rateLimited: boolean): void {

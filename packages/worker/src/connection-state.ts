@@ -28,6 +28,8 @@ export type ConnectionEvent =
   | { type: 'start' }
   | { type: 'opened' }
   | { type: 'closed'; reason: string; rateLimited?: boolean; fatal?: boolean }
+  /** Retrying cannot help (the API key was refused): wait for reconnect() or configure(). */
+  | { type: 'fatal'; reason: string }
   | { type: 'retry-due' }
   /** The connection stayed open for `stableAfterMs`. */
   | { type: 'stable' }
@@ -103,6 +105,8 @@ export function transition(
         : backoffDelay(Math.max(1, state.attempt), policy.backoff, random)
       return enter('reconnecting', event.reason, { failures, retryAt: now + delay })
     }
+    case 'fatal':
+      return isActive(state.status) ? enter('circuit-open', event.reason, { retryAt: null, halfOpen: false }) : state
     case 'retry-due':
       if (state.status === 'reconnecting') return connect('retrying')
       if (state.status === 'circuit-open' && state.retryAt !== null) return connect('circuit half-open', { halfOpen: true })

@@ -69,6 +69,7 @@ export class SocketHub {
   #joinPacer: Pacer
   #eventPacer: Pacer
   #presenceKey: string
+  #refusedInRow = 0
 
   constructor(o: SocketHubOptions) {
     this.#o = o
@@ -224,9 +225,11 @@ export class SocketHub {
         ? `socket closed: ${code}${event?.reason ? ` (${event.reason})` : ''}`
         : `connection refused (${code})`
       const rateLimited = [...this.#groups.values()].some((g) => g.lastRefusal?.retry === 'rate-limit')
+      this.#refusedInRow = opened ? 0 : this.#refusedInRow + 1
       this.#recordError(errorPayload('connection-lost', reason, true))
       this.#markAllLost(reason)
       this.dispatch({ type: 'closed', reason, rateLimited })
+      if (this.#refusedInRow === 2) void this.#probeApiKey()
     })
     this.#client = client
     this.metrics.count('socketsOpened')
@@ -272,6 +275,29 @@ export class SocketHub {
     } else if (status === 'sent') {
       this.metrics.count('heartbeats')
       this.#requestTokenRefresh('heartbeat')
+    }
+  }
+
+  /**
+   * Browsers hide why a handshake failed (every refusal is a 1006 before open). After repeated
+   * refusals, one plain HTTP request with the same key tells an invalid key (401/403: retrying cannot
+   * help, so stop) from a server that is just down.
+   */
+  async #probeApiKey(): Promise<void> {
+    const url = this.project.realtimeUrl.replace(/^ws/, 'http').replace(/\/$/, '') + '/api/broadcast'
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { apikey: this.project.apiKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ messages: [] }),
+      })
+      if (response.status === 401 || response.status === 403) {
+        const error = errorPayload('unauthorized', `the server refused the API key (HTTP ${response.status}); check the key, then call reconnect()`)
+        this.#recordError(error)
+        this.dispatch({ type: 'fatal', reason: error.message })
+      }
+    } catch {
+      // Unreachable: a transient failure, keep backing off.
     }
   }
 
@@ -414,16 +440,10 @@ export class SocketHub {
     const user = jwtSubject(token)
     if (wasKnown && user !== beforeUser && this.options.outbox.discardOnSignOut) this.outbox.discardOtherUsers(user)
     if (token !== before || !wasKnown) {
-      const client = this.#client
-      if (client) {
-        const generation = this.#generation
-        void client.setAuth().then(() => {
-          if (generation !== this.#generation) return
-          for (const group of this.#groups.values()) group.tokenChanged()
-        })
-      }
+      for (const group of this.#groups.values()) group.tokenChanged()
       if (user !== beforeUser) this.#ensureOutboxGroups()
-      else if (!wasKnown) void this.#joinAll(this.#generation)
+      // setAuth() on the client pushes the token to joined channels; then waiting channels join with it.
+      else void this.#joinAll(this.#generation)
     }
     this.#o.onChange()
   }

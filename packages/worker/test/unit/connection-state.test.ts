@@ -103,3 +103,14 @@ describe('connection state machine', () => {
     }
   })
 })
+
+describe('fatal refusals', () => {
+  it('stops retrying until reconnect()', () => {
+    let s = run([{ type: 'start' }, { type: 'closed', reason: 'refused' }])
+    expect(s.status).toBe('reconnecting')
+    s = transition(s, { type: 'fatal', reason: 'the server refused the API key' }, 100, policy, Math.random)
+    expect(s).toMatchObject({ status: 'circuit-open', retryAt: null, reason: 'the server refused the API key' })
+    expect(transition(s, { type: 'retry-due' }, 200, policy, Math.random)).toBe(s)
+    expect(transition(s, { type: 'reconnect' }, 300, policy, Math.random).status).toBe('connecting')
+  })
+})
