@@ -20,12 +20,17 @@ import {
   type SendStatus,
   type SubscribeRequest,
   type TabEvent,
+  type Alert,
+  type AlertRule,
+  type Finding,
+  type PerformanceMetrics,
+  percentilesOf,
 } from '@shared-realtime/worker/protocol'
 import { SharedChannel, type ChannelHost } from './channel.ts'
 import { RealtimeError } from './errors.ts'
-import { Listeners, type Unsubscribe } from './disposable.ts'
+import { Listeners, unsubscriber, type Unsubscribe } from './disposable.ts'
 import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
-import type { HubEndpoint } from './connect.ts'
+import { sharedWorkerSupported, type HubEndpoint } from './connect.ts'
 import { ManagedSubscriptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
 
 export interface SharedRealtimeOptions extends HubOptions {
@@ -53,7 +58,7 @@ interface Connection {
   remote: HubRemote
   endpoint: HubEndpoint
   epoch: string
-  sink: { deliver(events: TabEvent[]): void }
+  sink: { deliver(events: TabEvent[], sentAt: number): void }
 }
 
 const HUB_LOST = { code: 'connection-lost' as const, message: 'the shared worker stopped; reconnecting through a new one', retryable: true }
@@ -72,6 +77,9 @@ export class SharedRealtime implements ChannelHost {
   #stateListeners = new Listeners<{ status: ConnectionStatus; reason: string }>()
   #qualityListeners = new Listeners<ConnectionQuality>()
   #hubListeners = new Listeners<{ epoch: string; restarted: boolean }>()
+  #alertListeners = new Listeners<Alert>()
+  #deliveryLatency: number[] = []
+  #metricStops = new Set<Unsubscribe>()
   #token: string | null | undefined = undefined
   #idCounter = 0
   #releaseTabLock: (() => void) | null = null
@@ -162,6 +170,65 @@ export class SharedRealtime implements ChannelHost {
     return this.#hubListeners.on(callback, options)
   }
 
+  /** Counters and latency percentiles of the shared socket, plus hub-to-tab delivery latency measured here. */
+  async getPerformanceMetrics(): Promise<PerformanceMetrics> {
+    const metrics = await this.#call('getPerformanceMetrics()', (api) => api.metrics())
+    return { ...metrics, latency: { ...metrics.latency, delivery: percentilesOf(this.#deliveryLatency) } }
+  }
+
+  /** Diagnostics with a severity and what to do about each. */
+  async healthCheck(): Promise<Finding[]> {
+    const findings = await this.#call('healthCheck()', (api) => api.healthCheck())
+    if (!sharedWorkerSupported()) {
+      findings.push({
+        id: 'no-shared-worker',
+        severity: 'warning',
+        message: 'SharedWorker is not available in this browser: this tab runs its own hub and socket',
+        advice: 'Tabs cannot share a socket here; everything else works the same.',
+      })
+    }
+    return findings
+  }
+
+  /** Replaces the hub's alert rules (shared by every tab); alerts arrive through onAlert(). */
+  async setAlertRules(rules: AlertRule[]): Promise<void> {
+    await this.#call('setAlertRules()', (api) => api.setAlertRules(rules))
+  }
+
+  onAlert(callback: (alert: Alert) => void, options?: { signal?: AbortSignal }): Unsubscribe {
+    return this.#alertListeners.on(callback, options)
+  }
+
+  /**
+   * Calls `callback` with a metrics snapshot every `intervalMs` (default 10 s), e.g. to ship them to a
+   * Supabase table or an edge function. Returns the unsubscribe function.
+   */
+  onMetrics(callback: (metrics: PerformanceMetrics) => void, options: { intervalMs?: number; signal?: AbortSignal } = {}): Unsubscribe {
+    if (typeof callback !== 'function') throw RealtimeError.of('invalid-argument', 'onMetrics() needs a callback')
+    const intervalMs = options.intervalMs ?? 10_000
+    if (!(intervalMs >= 100)) throw RealtimeError.of('invalid-argument', 'onMetrics(): intervalMs must be at least 100')
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let stopped = false
+    const tick = () => {
+      timer = setTimeout(async () => {
+        if (stopped || this.#closed) return
+        try {
+          callback(await this.getPerformanceMetrics())
+        } catch {
+          // The hub was unreachable this time; try again next interval.
+        }
+        if (!stopped) tick()
+      }, intervalMs)
+    }
+    tick()
+    const off = unsubscriber(() => {
+      stopped = true
+      clearTimeout(timer)
+    }, options.signal)
+    this.#metricStops.add(off)
+    return off
+  }
+
   pause(): Promise<void> {
     return this.#control('pause')
   }
@@ -204,6 +271,8 @@ export class SharedRealtime implements ChannelHost {
     this.#healthListeners.clear()
     this.#stateListeners.clear()
     this.#qualityListeners.clear()
+    this.#alertListeners.clear()
+    for (const stop of this.#metricStops) stop()
     const conn = this.#conn
     this.#conn = null
     if (conn) {
@@ -288,7 +357,7 @@ export class SharedRealtime implements ChannelHost {
     await this.#holdTabLock()
     const endpoint = await this.#config.endpoint()
     const remote = Comlink.wrap<HubPortApi>(endpoint as Comlink.Endpoint) as unknown as HubRemote
-    const sink = { deliver: (events: TabEvent[]) => this.#onEvents(events) }
+    const sink = { deliver: (events: TabEvent[], sentAt: number) => this.#onEvents(events, sentAt) }
     const visible = typeof document === 'undefined' ? true : document.visibilityState !== 'hidden'
     const online = typeof navigator === 'undefined' || navigator.onLine !== false
     const hello = await withTimeout(
@@ -424,7 +493,8 @@ export class SharedRealtime implements ChannelHost {
     await this.#call('setAuth()', (api) => api.setAuth(this.#token ?? null)).catch(() => {})
   }
 
-  #onEvents(events: TabEvent[]): void {
+  #onEvents(events: TabEvent[], sentAt: number): void {
+    const latency = Date.now() - sentAt
     for (const event of events) {
       switch (event.type) {
         case 'hub/health':
@@ -434,8 +504,13 @@ export class SharedRealtime implements ChannelHost {
           void this.#refreshToken()
           break
         case 'hub/alert':
+          this.#alertListeners.emit(event.alert)
           break
         default:
+          if (event.type === 'channel/event' && event.bindingIds.length > 0) {
+            this.#deliveryLatency.push(latency)
+            if (this.#deliveryLatency.length > 512) this.#deliveryLatency.shift()
+          }
           this.#bySubscription.get(event.subscriptionId)?.handle(event)
       }
     }

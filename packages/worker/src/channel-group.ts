@@ -71,6 +71,11 @@ export class ChannelGroup {
     return this.#state
   }
 
+  /** The group has failed or waits for something other than time (a token). */
+  get troubled(): boolean {
+    return this.#state === 'failed' || this.#state === 'waiting-token' || this.#state === 'errored'
+  }
+
   /** A server channel is wanted: tabs subscribe, or queued messages wait for this topic. */
   get wanted(): boolean {
     return this.#subs.size > 0 || this.#leave.pending || this.#hub.outbox.pending(this.topic, this.#hub.user).length > 0
@@ -309,6 +314,9 @@ export class ChannelGroup {
       deliveries++
       sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload })
     }
+    const counters = this.#hub.metrics.channel(this.topic)
+    counters.messagesIn++
+    counters.deliveries += deliveries
     this.#hub.metrics.count('messagesIn')
     this.#hub.metrics.count('deliveries', deliveries)
   }
@@ -329,7 +337,10 @@ export class ChannelGroup {
     for (const sub of this.#subs.values()) {
       if (sub.id === sender && sub.request.config.broadcast?.self !== true) continue
       const bindingIds = matchingBindingIds(sub.bindings, 'broadcast', message.event)
-      if (bindingIds.length > 0) sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload })
+      if (bindingIds.length === 0) continue
+      sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload })
+      this.#hub.metrics.count('deliveries')
+      this.#hub.metrics.channel(this.topic).deliveries++
     }
   }
 
@@ -419,6 +430,7 @@ export class ChannelGroup {
     const channel = this.#instance
     if (!channel || !this.#canPush()) return 'lost'
     this.#hub.metrics.count('messagesOut')
+    this.#hub.metrics.channel(this.topic).messagesOut++
     const status = await channel.send({ type: 'broadcast', event: entry.event, payload: entry.payload }, { timeout: this.#hub.options.timeoutMs })
     if (status === 'ok') return 'ok'
     if (status === 'timed out') return 'timed out'

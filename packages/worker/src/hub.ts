@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink'
 import { systemClock, Timeout, type Clock, type Random } from './clock.ts'
 import { SocketHub } from './socket-hub.ts'
+import { checkAlertRules } from './alerts.ts'
 import { TabSession } from './tab-session.ts'
 import { createMemoryOutboxStore, type OutboxStore } from './outbox.ts'
 import { manualLiveness, type Liveness } from './liveness.ts'
@@ -210,6 +211,15 @@ export function createHub(env: HubEnvironment = {}): Hub {
           return ok(null)
         }),
       health: () => guard((hub) => ok(hub.health())),
+      metrics: () => guard((hub) => ok(hub.performanceMetrics())),
+      healthCheck: () => guard((hub) => ok(hub.findings())),
+      setAlertRules: (rules) =>
+        guard((hub) => {
+          const problem = checkAlertRules(rules)
+          if (problem) return fail(errorPayload('invalid-argument', problem))
+          hub.setAlertRules(rules)
+          return ok(null)
+        }),
       ping: async () => (closed ? fail(errorPayload('closed', 'the hub has shut down')) : ok(epoch)),
       bye: async () => {
         drop()

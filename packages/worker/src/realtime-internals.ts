@@ -34,3 +34,28 @@ export function phoenixSocketOf(client: RealtimeClient): PhoenixSocket {
 export function phoenixChannelOf(channel: RealtimeChannel): PhoenixChannel {
   return (channel as unknown as { channelAdapter: { getChannel(): PhoenixChannel } }).channelAdapter.getChannel()
 }
+
+function frameSize(data: unknown): number {
+  if (typeof data === 'string') return data.length
+  if (data instanceof ArrayBuffer) return data.byteLength
+  if (ArrayBuffer.isView(data)) return data.byteLength
+  if (data && typeof (data as Blob).size === 'number') return (data as Blob).size
+  return 0
+}
+
+/** Counts the bytes of every frame on the client's current WebSocket (call right after connect()). */
+export function meterConnection(client: RealtimeClient, onIn: (bytes: number) => void, onOut: (bytes: number) => void): void {
+  const conn = phoenixSocketOf(client).conn as {
+    addEventListener?: (type: 'message', listener: (event: { data: unknown }) => void) => void
+    send?: (data: unknown) => void
+  } | null
+  if (!conn) return
+  conn.addEventListener?.('message', (event) => onIn(frameSize(event.data)))
+  const send = conn.send
+  if (typeof send === 'function') {
+    conn.send = (data: unknown) => {
+      onOut(frameSize(data))
+      send.call(conn, data)
+    }
+  }
+}

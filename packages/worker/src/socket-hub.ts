@@ -9,7 +9,7 @@
  * callbacks are ignored by comparing generation numbers (phoenix `connectClock`).
  */
 import { RealtimeClient, type RealtimeChannel } from '@supabase/supabase-js'
-import { phoenixChannelOf, phoenixSocketOf } from './realtime-internals.ts'
+import { meterConnection, phoenixSocketOf } from './realtime-internals.ts'
 import { Timeout, type Clock, type Random } from './clock.ts'
 import { backoffDelay, rateLimitDelay } from './backoff.ts'
 import { circuitOf, initialConnectionState, transition, type ConnectionEvent, type ConnectionState } from './connection-state.ts'
@@ -24,6 +24,8 @@ import type { ResolvedHubOptions } from './protocol/options.ts'
 import type { BindingSpec, BroadcastMessage, ProjectRef, SendOptions, SendStatus, SubscribeRequest } from './protocol/wire.ts'
 import type { TabSession } from './tab-session.ts'
 import { HubMetrics } from './metrics.ts'
+import { AlertEngine } from './alerts.ts'
+import type { AlertRule, Finding, PerformanceMetrics } from './protocol/metrics.ts'
 
 export interface SocketHubOptions {
   project: ProjectRef
@@ -70,6 +72,8 @@ export class SocketHub {
   #eventPacer: Pacer
   #presenceKey: string
   #refusedInRow = 0
+  #alertTimer: Timeout
+  readonly alerts = new AlertEngine()
 
   constructor(o: SocketHubOptions) {
     this.#o = o
@@ -81,6 +85,7 @@ export class SocketHub {
     this.#retryTimer = new Timeout(o.clock)
     this.#stableTimer = new Timeout(o.clock)
     this.#expiryTimer = new Timeout(o.clock)
+    this.#alertTimer = new Timeout(o.clock)
     this.#joinPacer = new Pacer(o.options.limits.joinsPerSecond, now)
     this.#eventPacer = new Pacer(o.options.limits.eventsPerSecond, now)
     this.#presenceKey = o.uuid()
@@ -234,6 +239,11 @@ export class SocketHub {
     this.#client = client
     this.metrics.count('socketsOpened')
     client.connect()
+    meterConnection(
+      client,
+      (bytes) => this.metrics.count('bytesIn', bytes),
+      (bytes) => this.metrics.count('bytesOut', bytes),
+    )
     void this.#joinAll(generation)
   }
 
@@ -530,6 +540,115 @@ export class SocketHub {
     }
   }
 
+  performanceMetrics(): PerformanceMetrics {
+    const c = this.metrics.counters
+    const outbox = this.outbox.health()
+    return {
+      at: this.#o.clock.now(),
+      hubUptimeMs: this.#o.clock.now() - this.metrics.startedAt,
+      totals: {
+        messagesIn: c.messagesIn,
+        messagesOut: c.messagesOut,
+        bytesIn: c.bytesIn,
+        bytesOut: c.bytesOut,
+        deliveries: c.deliveries,
+        joins: c.joins,
+        connects: c.connects,
+        reconnects: c.reconnects,
+        socketsOpened: c.socketsOpened,
+        heartbeats: c.heartbeats,
+        errors: c.errors,
+        outboxFlushed: c.outboxFlushed,
+        outboxDropped: outbox.dropped,
+        outboxExpired: outbox.expired,
+      },
+      latency: { heartbeat: this.metrics.percentiles('heartbeatMs'), delivery: null },
+      channels: [...this.#groups.values()].map((g) => ({
+        topic: g.topic,
+        state: g.state,
+        subscribers: g.size,
+        ...this.metrics.channelCounters(g.topic),
+      })),
+    }
+  }
+
+  /** Diagnostics with what to do about each (issue 6). */
+  findings(): Finding[] {
+    const findings: Finding[] = []
+    const health = this.health()
+    const troubled = [...this.#groups.values()].filter((g) => g.troubled)
+    if (troubled.length > 0) {
+      findings.push({
+        id: 'channels-in-error',
+        severity: 'warning',
+        message: `${troubled.length} channel(s) in error: ${troubled.map((g) => `${g.topic} (${g.state}${g.lastRefusal ? `: ${g.lastRefusal.message}` : ''})`).join(', ')}`,
+        advice: 'Check the reason: unauthorized channels need a valid token or RLS policy; rate-limited ones recover after backoff.',
+      })
+    }
+    const reconnects = this.metrics.perMinute('reconnects')
+    if (reconnects >= 3) {
+      findings.push({
+        id: 'many-reconnects',
+        severity: reconnects >= 10 ? 'critical' : 'warning',
+        message: `${reconnects} reconnects in the last minute`,
+        advice: 'The network or the server is unstable; see lastError. The circuit breaker stops attempts after repeated failures.',
+      })
+    }
+    if (health.status === 'circuit-open') {
+      findings.push({ id: 'circuit-open', severity: 'critical', message: `circuit open: ${health.reason}`, advice: 'Fix the cause, then call reconnect().' })
+    }
+    const stalled = [...this.#tabs].filter((t) => t.stalled)
+    if (stalled.length > 0) {
+      findings.push({
+        id: 'stalled-tabs',
+        severity: 'warning',
+        message: `${stalled.length} tab(s) are not taking deliveries (frozen, or gone without a goodbye): ${stalled.map((t) => t.tabId).join(', ')}`,
+        advice: 'Their events are dropped and they are told to resync when they wake; a closed tab is released when its Web Lock is.',
+      })
+    }
+    const outbox = health.outbox
+    if (outbox.size > this.options.outbox.maxSize / 2 || (outbox.oldestAgeMs ?? 0) > 60_000) {
+      findings.push({
+        id: 'outbox-backing-up',
+        severity: outbox.size >= this.options.outbox.maxSize ? 'critical' : 'warning',
+        message: `${outbox.size} message(s) queued, the oldest ${Math.round((outbox.oldestAgeMs ?? 0) / 1000)} s old${outbox.dropped ? `, ${outbox.dropped} dropped` : ''}`,
+        advice: 'Messages wait for the channel to be joined; if it stays down, check the connection state and lastError.',
+      })
+    }
+    if (outbox.storage === 'memory' && outbox.size > 0) {
+      findings.push({ id: 'outbox-in-memory', severity: 'warning', message: 'the outbox is kept in memory only (IndexedDB failed or is missing)', advice: 'Queued messages are lost if every tab closes.' })
+    }
+    const heartbeat = this.metrics.percentiles('heartbeatMs')
+    if (heartbeat && heartbeat.p95 > 1000) {
+      findings.push({ id: 'high-latency', severity: 'warning', message: `heartbeat p95 is ${heartbeat.p95} ms`, advice: 'A slow network or an overloaded server; deliveries will lag by as much.' })
+    }
+    if (this.metrics.perMinute('errors') >= 10) {
+      findings.push({ id: 'error-rate', severity: 'warning', message: `${this.metrics.perMinute('errors')} errors in the last minute`, advice: 'See lastError and the channel states.' })
+    }
+    return findings
+  }
+
+  setAlertRules(rules: AlertRule[]): void {
+    this.alerts.setRules(rules)
+    this.#alertTimer.clear()
+    if (rules.length > 0) this.#evaluateAlerts()
+  }
+
+  #evaluateAlerts(): void {
+    const now = this.#o.clock.now()
+    const sample = {
+      latency: this.#latency ?? 0,
+      errorRate: this.metrics.perMinute('errors'),
+      outboxSize: this.outbox.size,
+      reconnects: this.metrics.perMinute('reconnects'),
+      disconnected: this.#conn.status === 'connected' || this.#conn.status === 'idle' ? 0 : now - this.#conn.since,
+    }
+    for (const alert of this.alerts.evaluate(sample, now)) {
+      for (const tab of this.#tabs) tab.push({ type: 'hub/alert', alert })
+    }
+    this.#alertTimer.set(1_000, () => this.#evaluateAlerts())
+  }
+
   notify(): void {
     this.#o.onChange()
   }
@@ -548,6 +667,7 @@ export class SocketHub {
     this.#retryTimer.clear()
     this.#stableTimer.clear()
     this.#expiryTimer.clear()
+    this.#alertTimer.clear()
   }
 }
 

@@ -73,7 +73,7 @@ export class TabSession {
     const settle = () => this.#acknowledged()
     try {
       // Never awaited: a frozen or dead tab must not hold up anyone else (the hub never awaits a tab).
-      const result = this.#sink.deliver(batch) as unknown
+      const result = this.#sink.deliver(batch, this.#now()) as unknown
       if (result && typeof (result as Promise<void>).then === 'function') {
         ;(result as Promise<void>).then(settle, (error) => {
           settle()

@@ -5,6 +5,7 @@
 import type { RealtimeErrorPayload } from './errors.ts'
 import type { HubOptions } from './options.ts'
 import type { HealthSnapshot } from './health.ts'
+import type { Alert, AlertRule, Finding, PerformanceMetrics } from './metrics.ts'
 
 /** Bumped on any incompatible change; part of the SharedWorker's name so old and new never share a hub. */
 export const PROTOCOL_VERSION = 1
@@ -111,12 +112,13 @@ export type TabEvent =
     }
   | { type: 'channel/resync'; subscriptionId: string; since: number; until: number; reason: string }
   | { type: 'hub/health'; health: HealthSnapshot }
-  | { type: 'hub/alert'; alert: { rule: string; message: string; at: number } }
+  | { type: 'hub/alert'; alert: Alert }
   | { type: 'auth/refresh'; reason: string }
 
 /** The one object each tab hands the hub at hello (one Comlink proxy per tab). */
 export interface TabSink {
-  deliver(events: TabEvent[]): void
+  /** `sentAt` is the hub's wall clock when the batch left, for delivery latency in the tab. */
+  deliver(events: TabEvent[], sentAt: number): void
 }
 
 /** What the hub exposes on every port. Every method answers a `Result` and never throws. */
@@ -133,6 +135,9 @@ export interface HubPortApi {
   configure(options: HubOptions): Promise<Result<HealthSnapshot>>
   hint(hint: EnvironmentHint): Promise<Result<null>>
   health(): Promise<Result<HealthSnapshot>>
+  metrics(): Promise<Result<PerformanceMetrics>>
+  healthCheck(): Promise<Result<Finding[]>>
+  setAlertRules(rules: AlertRule[]): Promise<Result<null>>
   ping(): Promise<Result<string>>
   bye(): Promise<Result<null>>
 }

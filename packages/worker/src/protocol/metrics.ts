@@ -1,0 +1,86 @@
+/** Performance metrics, diagnostics and alert rules: plain data shared by the hub and the tabs. */
+
+export interface Percentiles {
+  p50: number
+  p95: number
+  p99: number
+  count: number
+}
+
+export interface ChannelMetrics {
+  topic: string
+  state: string
+  subscribers: number
+  messagesIn: number
+  deliveries: number
+  messagesOut: number
+}
+
+export interface PerformanceMetrics {
+  at: number
+  /** Time since the hub started. */
+  hubUptimeMs: number
+  totals: {
+    messagesIn: number
+    messagesOut: number
+    bytesIn: number
+    bytesOut: number
+    /** Events handed to tab callbacks (one per subscription an event matched). */
+    deliveries: number
+    joins: number
+    connects: number
+    reconnects: number
+    socketsOpened: number
+    heartbeats: number
+    errors: number
+    outboxFlushed: number
+    outboxDropped: number
+    outboxExpired: number
+  }
+  latency: {
+    /** Heartbeat round trips of the shared socket. */
+    heartbeat: Percentiles | null
+    /** Hub to tab, measured in this tab (filled in by the client). */
+    delivery: Percentiles | null
+  }
+  channels: ChannelMetrics[]
+}
+
+export type Severity = 'info' | 'warning' | 'critical'
+
+export interface Finding {
+  id: string
+  severity: Severity
+  message: string
+  /** What to do about it. */
+  advice: string
+}
+
+export type AlertMetric = 'latency' | 'errorRate' | 'outboxSize' | 'reconnects' | 'disconnected'
+
+export interface AlertRule {
+  id: string
+  metric: AlertMetric
+  /** Raised when the metric is above this value (latency ms; errors per minute; entries; reconnects per minute; disconnected ms). */
+  above: number
+  /** …for at least this long. Default 0. */
+  forMs?: number
+  /** Not raised again within this time. Default 60 000. */
+  cooldownMs?: number
+}
+
+export interface Alert {
+  rule: string
+  metric: AlertMetric
+  value: number
+  message: string
+  at: number
+}
+
+/** p50/p95/p99 of a sample (nearest rank). */
+export function percentilesOf(samples: readonly number[]): Percentiles | null {
+  if (samples.length === 0) return null
+  const sorted = [...samples].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), count: sorted.length }
+}
