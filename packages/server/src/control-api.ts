@@ -1,0 +1,135 @@
+/**
+ * `/_dev/*`: the control API that tests, benchmarks and the demo use to observe the server and to
+ * inject faults. Loopback peers only, `Authorization: Bearer <service_role key>`, JSON in and out.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { JwtVerifier } from './auth.ts'
+import type { RealtimeEngine } from './realtime/engine.ts'
+import { DEFAULT_LIMITS, type Limits } from './realtime/limits.ts'
+import { bearer, isLoopback, readJson, sendJson } from './http-util.ts'
+
+type Body = Record<string, unknown>
+type Handler = (body: Body) => Promise<unknown> | unknown
+
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function durationOf(body: Body, name = 'ms'): number {
+  const value = body[name]
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 86_400_000) {
+    throw new ControlError(400, `"${name}" must be a number of milliseconds from 0 to 86400000`)
+  }
+  return value
+}
+
+export function createControlApi(engine: RealtimeEngine, verifier: JwtVerifier) {
+  const post: Record<string, Handler> = {
+    reset: () => {
+      engine.resetCounters()
+      return { ok: true }
+    },
+    drop: (body) => {
+      const code = body.code
+      if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || code < 1000 || code > 4999)) {
+        throw new ControlError(400, '"code" must be a websocket close code from 1000 to 4999 (omit it for an abrupt drop, seen as 1006)')
+      }
+      const sessions = [...engine.sessions]
+      for (const session of sessions) {
+        if (code === undefined || code === 1006) session.terminate()
+        else {
+          if (code === 1012) {
+            for (const join of session.joins.values()) {
+              session.send({ joinRef: null, ref: null, topic: join.topic, event: 'system', payload: { extension: 'system', status: 'ok', message: 'Server requested disconnect', channel: join.subtopic } })
+            }
+          }
+          session.close(code)
+        }
+      }
+      return { dropped: sessions.length }
+    },
+    stall: (body) => {
+      engine.faults.stallUntil = Date.now() + durationOf(body)
+      return { stallUntil: engine.faults.stallUntil }
+    },
+    refuse: (body) => {
+      engine.faults.refuseUntil = Date.now() + durationOf(body)
+      return { refuseUntil: engine.faults.refuseUntil }
+    },
+    latency: (body) => {
+      engine.faults.latencyMs = durationOf(body)
+      return { latencyMs: engine.faults.latencyMs }
+    },
+    'expire-tokens': () => {
+      let closed = 0
+      for (const session of [...engine.sessions]) {
+        for (const join of [...session.joins.values()]) {
+          session.closeChannel(join, 'Token has expired 0 seconds ago')
+          closed++
+        }
+      }
+      return { closed }
+    },
+    sql: async (body) => {
+      if (typeof body.query !== 'string' || !body.query.trim()) throw new ControlError(400, '"query" must be an SQL string')
+      if (body.params !== undefined && !Array.isArray(body.params)) throw new ControlError(400, '"params" must be an array')
+      try {
+        if (body.params === undefined && hasSeveralStatements(body.query)) {
+          await engine.db.exec(body.query)
+          return { rows: [], fields: [] }
+        }
+        const result = await engine.db.query(body.query, body.params as unknown[] | undefined)
+        return { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows }
+      } catch (error) {
+        throw new ControlError(400, (error as Error).message)
+      }
+    },
+    limits: (body) => {
+      const patch: Partial<Limits> = {}
+      for (const [key, value] of Object.entries(body)) {
+        if (!(key in DEFAULT_LIMITS)) throw new ControlError(400, `unknown limit "${key}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`)
+        if (typeof value !== 'number' || !(value > 0)) throw new ControlError(400, `limit "${key}" must be a positive number`)
+        ;(patch as Record<string, number>)[key] = value
+      }
+      engine.setLimits(patch)
+      return engine.limits
+    },
+  }
+  const get: Record<string, Handler> = {
+    stats: () => engine.stats(),
+    limits: () => engine.limits,
+  }
+
+  return async function handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (req.method === 'OPTIONS') return sendJson(res, 204, undefined)
+    if (!isLoopback(req)) return sendJson(res, 403, { error: 'the control API answers loopback clients only' })
+    const token = bearer(req)
+    const verified = token ? await verifier.verify(token) : null
+    if (!verified?.ok || verified.claims.role !== 'service_role') {
+      return sendJson(res, 401, { error: 'the control API needs Authorization: Bearer <service_role key>' })
+    }
+    const name = path.slice('/_dev/'.length)
+    const handler = req.method === 'GET' ? get[name] : req.method === 'POST' ? post[name] : undefined
+    if (!handler) return sendJson(res, 404, { error: `no control endpoint ${req.method} ${path}` })
+    const body = req.method === 'POST' ? await readJson(req) : { ok: true as const, value: {} }
+    if (!body.ok) return sendJson(res, 400, { error: body.error })
+    if (!body.value || typeof body.value !== 'object' || Array.isArray(body.value)) return sendJson(res, 400, { error: 'body must be a JSON object' })
+    try {
+      sendJson(res, 200, await handler(body.value as Body))
+    } catch (error) {
+      if (error instanceof ControlError) return sendJson(res, error.status, { error: error.message })
+      sendJson(res, 500, { error: String(error) })
+    }
+  }
+}
+
+/** A crude splitter check: `;` followed by more SQL outside quotes. */
+function hasSeveralStatements(sql: string): boolean {
+  const stripped = sql.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""')
+  return stripped.split(';').filter((s) => s.trim()).length > 1
+}

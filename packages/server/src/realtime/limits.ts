@@ -1,0 +1,75 @@
+/** Tenant quotas with the real server's defaults (realtime-protocol.md §12), and their moving windows. */
+
+export interface Limits {
+  /** Sockets with at least one joined channel. */
+  maxConcurrentUsers: number
+  /** Every message to each subscriber plus every client push, averaged over `windowMs`. */
+  maxEventsPerSecond: number
+  maxJoinsPerSecond: number
+  maxChannelsPerClient: number
+  maxPresenceEventsPerSecond: number
+  /** Broadcast and presence payloads: refused above kb × 1000 + 500 bytes. */
+  maxPayloadSizeKb: number
+  /** Track/untrack per channel per 30 s. */
+  maxPresenceCallsPer30s: number
+  /** The averaging window of the per-second rates (the real server uses 60 s). */
+  windowMs: number
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxConcurrentUsers: 200,
+  maxEventsPerSecond: 100,
+  maxJoinsPerSecond: 100,
+  maxChannelsPerClient: 100,
+  maxPresenceEventsPerSecond: 1000,
+  maxPayloadSizeKb: 3000,
+  maxPresenceCallsPer30s: 5,
+  windowMs: 60_000,
+}
+
+/** Effectively no limits, for benchmarks of the baseline (one socket per tab). */
+export const NO_LIMITS: Limits = {
+  maxConcurrentUsers: Number.MAX_SAFE_INTEGER,
+  maxEventsPerSecond: Number.MAX_SAFE_INTEGER,
+  maxJoinsPerSecond: Number.MAX_SAFE_INTEGER,
+  maxChannelsPerClient: Number.MAX_SAFE_INTEGER,
+  maxPresenceEventsPerSecond: Number.MAX_SAFE_INTEGER,
+  maxPayloadSizeKb: 1_000_000,
+  maxPresenceCallsPer30s: Number.MAX_SAFE_INTEGER,
+  windowMs: 60_000,
+}
+
+/** Counts events in one-second buckets and reports the average rate over the window. */
+export class RateWindow {
+  #buckets = new Map<number, number>()
+  #now: () => number
+  windowMs: number
+
+  constructor(windowMs: number, now: () => number) {
+    this.windowMs = windowMs
+    this.#now = now
+  }
+
+  add(count = 1): void {
+    const second = Math.floor(this.#now() / 1000)
+    this.#buckets.set(second, (this.#buckets.get(second) ?? 0) + count)
+    if (this.#buckets.size > 120) this.#prune()
+  }
+
+  /** Events per second averaged over the window. */
+  rate(): number {
+    this.#prune()
+    let total = 0
+    for (const count of this.#buckets.values()) total += count
+    return total / Math.max(1, this.windowMs / 1000)
+  }
+
+  reset(): void {
+    this.#buckets.clear()
+  }
+
+  #prune(): void {
+    const oldest = Math.floor((this.#now() - this.windowMs) / 1000)
+    for (const second of this.#buckets.keys()) if (second <= oldest) this.#buckets.delete(second)
+  }
+}
