@@ -105,10 +105,11 @@ test('closing four tabs releases only the topics that only they used, within a s
     await subscribeIn(tab, `own-${i}`, `own-${i}`, [{ type: 'broadcast', filter: { event: '*' } }])
   }
   expect(Object.keys((await dev('stats')).channels).sort()).toEqual(['realtime:own-0', 'realtime:own-1', 'realtime:own-2', 'realtime:own-3', 'realtime:shared'])
-  const closedAt = Date.now()
   for (const tab of tabs.slice(1)) await tab.close()
-  await expect.poll(async () => (await dev('stats')).channels, { timeout: 5_000, intervals: [50] }).toEqual({ 'realtime:shared': 1 })
-  expect(Date.now() - closedAt).toBeLessThan(2_000)
+  const closedAt = Date.now()
+  await expect.poll(async () => (await dev('stats')).channels, { timeout: 5_000, intervals: [25] }).toEqual({ 'realtime:shared': 1 })
+  // The issue's bound: the server sees the phx_leave within a second of the tabs closing.
+  expect(Date.now() - closedAt).toBeLessThan(1_000)
   expect((await dev('stats')).sockets).toBe(1)
 })
 
