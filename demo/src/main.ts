@@ -14,6 +14,7 @@ declare global {
     realtime: typeof realtime
     supabase: typeof supabase
     createClient: typeof createClient
+    createSharedRealtime: typeof createSharedRealtime
     demoConfig: typeof config
   }
 }
@@ -21,6 +22,7 @@ declare global {
 window.realtime = realtime
 window.supabase = supabase
 window.createClient = createClient
+window.createSharedRealtime = createSharedRealtime
 window.demoConfig = config
 
 mountConnectionIndicator(document.getElementById('connection')!, realtime)

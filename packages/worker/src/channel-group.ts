@@ -237,6 +237,8 @@ export class ChannelGroup {
     this.#retire(false)
     if (reason.retry === 'never') this.#state = 'failed'
     else if (reason.retry === 'refresh-token') {
+      // Ask the tabs for a fresh token; if none comes (no tab has a token callback), retry after backoff.
+      this.#scheduleRejoin(false)
       this.#state = 'waiting-token'
       this.#refusedToken = this.#hub.token
       this.#hub.requestToken('token expired')
@@ -250,13 +252,17 @@ export class ChannelGroup {
     const waiting = this.#state === 'waiting-token' && this.#hub.token !== this.#refusedToken
     const refused = this.#state === 'failed' && this.lastRefusal?.code === 'unauthorized'
     // The join itself waits for the client to hold the new token (SocketHub.#joinAll).
-    if (waiting || refused) this.#state = 'closed'
+    if (waiting || refused) {
+      this.#retry.clear()
+      this.#state = 'closed'
+    }
   }
 
   #scheduleRejoin(rateLimited: boolean): void {
     this.#state = 'errored'
     this.#attempt++
     this.#retry.set(this.#hub.backoffFor(this.#attempt, rateLimited), () => {
+      if (this.#state === 'failed') return
       this.#state = 'closed'
       this.join()
     })
@@ -398,7 +404,8 @@ export class ChannelGroup {
     }
     const queuedBefore = hub.outbox.pending(this.topic, hub.user).length > 0
     if (!this.#canPush() || queuedBefore || this.#flushing) {
-      hub.outbox.enqueue(entry)
+      // 'queued' means stored: it survives the worker being killed right after.
+      await hub.outbox.enqueue(entry)
       void this.#flush()
       return 'queued'
     }
@@ -408,7 +415,7 @@ export class ChannelGroup {
     }
     if (wait > 0) await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, wait))
     if (!this.#canPush()) {
-      hub.outbox.enqueue(entry)
+      await hub.outbox.enqueue(entry)
       return 'queued'
     }
     this.#echo(subscriptionId, { ...message, payload: entry.payload })
@@ -416,7 +423,8 @@ export class ChannelGroup {
     if (status === 'ok') return 'ok'
     if (status === 'timed out' || status === 'lost') {
       // Unknown delivery: keep it for a resend with the same id; receivers drop the duplicate.
-      hub.outbox.enqueue(entry)
+      await hub.outbox.enqueue(entry)
+      void this.#flush()
       return 'queued'
     }
     return errorPayload('protocol', `the server refused the broadcast "${message.event}"`, false)

@@ -105,11 +105,13 @@ export class Outbox {
     return this.#entries.some((e) => e.id === id)
   }
 
-  enqueue(entry: OutboxEntry): void {
+  /** Adds an entry; resolves once it is stored (or kept in memory after a storage failure). */
+  enqueue(entry: OutboxEntry): Promise<void> {
     this.#entries.push(entry)
-    this.#write(() => this.#store.put(entry))
+    const written = this.#write(() => this.#store.put(entry))
     this.#enforceCap()
     this.#options.onChange?.()
+    return written
   }
 
   /** Entries of `topic` that `user` may send now, oldest first; expired ones are dropped and counted. */
@@ -190,15 +192,15 @@ export class Outbox {
     this.#write(() => this.#store.remove(gone))
   }
 
-  #write(operation: () => Promise<void>): void {
+  #write(operation: () => Promise<void>): Promise<void> {
     let pending: Promise<void>
     try {
       pending = operation()
     } catch (error) {
       this.#fallBackToMemory(error)
-      return
+      return Promise.resolve()
     }
-    pending.catch((error) => this.#fallBackToMemory(error))
+    return pending.catch((error) => this.#fallBackToMemory(error))
   }
 
   /** IndexedDB can be missing, blocked, or over quota: keep working in memory and say so in health. */
