@@ -80,3 +80,61 @@ export async function expectEvents(page: Page, name: string, count: number): Pro
 export async function resetServer(): Promise<void> {
   await dev('reset', {})
 }
+
+/** Kills the context's SharedWorker through the DevTools Protocol (what a crash or the OS would do). */
+export async function killSharedWorker(page: Page): Promise<void> {
+  const cdp = await page.context().browser()!.newBrowserCDPSession()
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; title: string }[] }
+  const workers = targetInfos.filter((t) => t.type === 'shared_worker')
+  if (workers.length !== 1) throw new Error(`expected one shared worker, found ${workers.length}`)
+  const { success } = (await cdp.send('Target.closeTarget', { targetId: workers[0].targetId })) as { success: boolean }
+  if (!success) throw new Error('Target.closeTarget failed')
+  await cdp.detach()
+}
+
+/** The hub epoch a tab is connected to (changes when the worker was replaced). */
+export function hubEpoch(page: Page): Promise<string> {
+  return page.evaluate(() => window.realtime.getHealthStatus().epoch)
+}
+
+/** A plain supabase-js subscriber in the test process (a separate user, not part of the shared socket). */
+export async function outsideListener(topic: string, event = '*') {
+  const { RealtimeClient } = await import('@supabase/supabase-js')
+  const { default: WebSocket } = await import('ws')
+  const { LOCAL_ANON_KEY } = await import('../packages/server/src/auth.ts')
+  const client = new RealtimeClient(`${SERVER_URL.replace('http', 'ws')}/realtime/v1`, { params: { apikey: LOCAL_ANON_KEY }, transport: WebSocket as never })
+  const received: any[] = []
+  const channel = client.channel(topic)
+  channel.on('broadcast', { event }, (message: any) => received.push(message))
+  await new Promise<void>((resolve, reject) =>
+    channel.subscribe((status, error) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(error ?? new Error(status)))),
+  )
+  return {
+    received,
+    send: (event: string, payload: unknown) => channel.send({ type: 'broadcast', event, payload }),
+    close: () => client.disconnect(),
+  }
+}
+
+/** Subscribes a channel in the page without waiting for SUBSCRIBED (it may be offline). */
+export async function channelIn(page: Page, name: string, topic: string, config: Record<string, unknown> = {}): Promise<void> {
+  await page.evaluate(
+    ({ name, topic, config }) => {
+      const w = window as any
+      w.__channels ??= {}
+      w.__statuses ??= {}
+      w.__statuses[name] = []
+      w.__channels[name] = w.realtime.channel(topic, { config }).subscribe((s: string) => w.__statuses[name].push(s))
+    },
+    { name, topic, config },
+  )
+}
+
+export function sendIn(page: Page, name: string, event: string, payload: unknown, options: Record<string, unknown> = {}): Promise<string> {
+  return page.evaluate(({ name, event, payload, options }) => (window as any).__channels[name].send({ type: 'broadcast', event, payload }, options), {
+    name,
+    event,
+    payload,
+    options,
+  })
+}
