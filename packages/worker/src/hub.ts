@@ -74,8 +74,11 @@ export function createHub(env: HubEnvironment = {}): Hub {
         transport: env.transport,
         uuid,
         log: env.log,
-        onChange: () => {
-          if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
+        onChange: (urgent) => {
+          if (urgent) {
+            healthTimer.clear()
+            pushHealth(hub)
+          } else if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
         },
       })
       entry = { hub, healthTimer, ready: hub.start() }

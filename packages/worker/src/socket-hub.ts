@@ -37,7 +37,8 @@ export interface SocketHubOptions {
   /** A WebSocket constructor for runtimes without a global one (Node tests). */
   transport?: unknown
   uuid: () => string
-  onChange: () => void
+  /** Health changed; `urgent` for connection state transitions, which every tab must see, none coalesced. */
+  onChange: (urgent?: boolean) => void
   log?: (kind: string, message: string, data?: unknown) => void
 }
 
@@ -184,7 +185,7 @@ export class SocketHub {
       if (next.status === 'reconnecting') this.metrics.count('reconnects')
       this.#retryTimer.set(next.retryAt - this.#o.clock.now(), () => this.dispatch({ type: 'retry-due' }))
     }
-    this.#o.onChange()
+    this.#o.onChange(next.status !== prev.status)
   }
 
   /** Starts or stops the socket depending on whether anything needs it. */

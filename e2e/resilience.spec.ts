@@ -1,0 +1,270 @@
+/**
+ * Connection resilience (issue 4), each failure provoked through the local server's control API or
+ * the DevTools Protocol, with several tabs of one context sharing the socket.
+ */
+import { expect, test, type Page } from '@playwright/test'
+import { createJwtVerifier } from '../packages/server/src/auth.ts'
+import { channelIn, dev, eventsIn, hubEpoch, killSharedWorker, openTab, openTabs, outsideListener, resetServer, subscribeIn } from './support.ts'
+
+const FAST = { heartbeatIntervalMs: 1000, timeoutMs: 1000, backoffInitialMs: 200, backoffMaxMs: 600, breakerResetMs: 1000 }
+
+test.beforeEach(async () => {
+  await resetServer()
+})
+
+test.afterEach(async () => {
+  await dev('refuse', { ms: 0 })
+  await dev('stall', { ms: 0 })
+})
+
+const status = (page: Page) => page.evaluate(() => window.realtime.getHealthStatus().status)
+
+async function listenAll(tabs: Page[], topic: string) {
+  for (const tab of tabs) await subscribeIn(tab, 'feed', topic, [{ type: 'broadcast', filter: { event: '*' } }])
+  for (const tab of tabs) {
+    await tab.evaluate(() => {
+      const w = window as any
+      w.__resyncs = []
+      w.__receivedAt = []
+      w.__channels.feed.onResync((notice: unknown) => w.__resyncs.push(notice))
+      w.__channels.feed.on('broadcast', { event: 'tick' }, () => w.__receivedAt.push(Date.now()))
+    })
+  }
+}
+
+/** Sends from outside until every tab has received one more event: recovery proven by delivery. Returns the sender. */
+async function expectEveryTabReceives(tabs: Page[], topic: string) {
+  const sender = await outsideListener(topic)
+  const before = await Promise.all(tabs.map((t) => eventsIn(t, 'feed').then((e) => e.length)))
+  const marker = `m-${Date.now()}`
+  await expect
+    .poll(
+      async () => {
+        await sender.send('ping', { marker })
+        const counts = await Promise.all(tabs.map((t) => eventsIn(t, 'feed').then((e) => e.filter((m) => m.payload?.marker === marker).length)))
+        return counts.every((n) => n > 0)
+      },
+      { timeout: 20_000, intervals: [250] },
+    )
+    .toBe(true)
+  expect((await Promise.all(tabs.map((t) => eventsIn(t, 'feed').then((e) => e.length)))).every((n, i) => n > before[i])).toBe(true)
+  return sender
+}
+
+/** Records every connection state the tab's mirror passes through. */
+async function recordStates(page: Page) {
+  await page.evaluate(() => {
+    const w = window as any
+    w.__states = []
+    window.realtime.onStateChange((s) => w.__states.push(s.status))
+  })
+  return () => page.evaluate(() => (window as any).__states as string[])
+}
+
+for (const code of [undefined, 1000, 1012] as const) {
+  test(`recovers when the server closes every socket (${code ?? 'abrupt, 1006'}) and tells tabs to resync`, async ({ context }) => {
+    const topic = `drop-${code ?? 'abrupt'}-${Date.now()}`
+    const tabs = await openTabs(context, 3, FAST)
+    await listenAll(tabs, topic)
+    const before = (await dev('stats')).socketsTotal
+    const states = await recordStates(tabs[0])
+    await dev('drop', code === undefined ? {} : { code })
+    const sender = await expectEveryTabReceives(tabs, topic)
+    const stats = await dev('stats')
+    expect(stats.sockets).toBe(2) // the shared socket + the outside sender
+    expect(stats.channels[`realtime:${topic}`]).toBe(2)
+    expect(stats.socketsTotal).toBeGreaterThan(before)
+    await sender.close()
+    expect(await states()).toEqual(expect.arrayContaining(['reconnecting', 'connecting', 'connected']))
+    for (const tab of tabs) {
+      await expect.poll(() => tab.evaluate(() => (window as any).__resyncs.length)).toBeGreaterThan(0)
+      const statuses = await tab.evaluate(() => (window as any).__statuses.feed)
+      expect(statuses.slice(-2)).toEqual(['CHANNEL_ERROR', 'SUBSCRIBED'])
+    }
+  })
+}
+
+test('reconnects when heartbeats stall', async ({ context }) => {
+  const topic = `stall-${Date.now()}`
+  const tabs = await openTabs(context, 2, FAST)
+  await listenAll(tabs, topic)
+  const before = (await dev('stats')).socketsTotal
+  const states = await recordStates(tabs[0])
+  await dev('stall', { ms: 3000 })
+  await expect.poll(states, { timeout: 10_000 }).toContain('reconnecting')
+  const sender = await expectEveryTabReceives(tabs, topic)
+  await sender.close()
+  expect((await dev('stats')).socketsTotal).toBeGreaterThan(before)
+  const lastError = await tabs[1].evaluate(() => window.realtime.getHealthStatus().lastError)
+  expect(lastError?.message).toMatch(/heartbeat|socket closed|ping/)
+})
+
+test('a channel closed for token expiry rejoins with a fresh token from a tab', async ({ context }) => {
+  const topic = `expiry-${Date.now()}`
+  const signer = createJwtVerifier()
+  const first = await signer.sign({ role: 'authenticated', sub: 'u1' })
+  const fresh = await signer.sign({ role: 'authenticated', sub: 'u1', session: 2 })
+  const tab = await openTab(context, FAST)
+  // A client with an accessToken callback, as an app with supabase auth has.
+  await tab.evaluate(async (token) => {
+    const w = window as any
+    w.__token = token
+    w.__auth = w.createSharedRealtime(w.demoConfig.supabaseUrl, w.demoConfig.anonKey, { ...w.demoConfig.options, accessToken: async () => w.__token })
+    w.__statuses = { auth: [] }
+    w.__events = { auth: [] }
+    w.__channels = {}
+  }, first)
+  await tab.evaluate((topic) => {
+    const w = window as any
+    const channel = w.__auth.channel(topic).on('broadcast', { event: '*' }, (m: unknown) => w.__events.auth.push(m))
+    w.__channels.auth = channel
+    return new Promise<void>((resolve) => channel.subscribe((s: string) => (w.__statuses.auth.push(s), s === 'SUBSCRIBED' && resolve())))
+  }, topic)
+  const joinsBefore = (await dev('stats')).joinsTotal
+  await tab.evaluate((token) => ((window as any).__token = token), fresh)
+  await dev('expire-tokens', {})
+  await expect.poll(() => tab.evaluate(() => (window as any).__statuses.auth.slice(-2)), { timeout: 10_000 }).toEqual(['CHANNEL_ERROR', 'SUBSCRIBED'])
+  expect((await dev('stats')).joinsTotal).toBeGreaterThan(joinsBefore)
+  const sender = await outsideListener(topic)
+  await expect
+    .poll(async () => {
+      await sender.send('after', { ok: true })
+      return tab.evaluate(() => (window as any).__events.auth.length)
+    })
+    .toBeGreaterThan(0)
+  await sender.close()
+})
+
+test('a join refused as unauthorized is reported with its code and not retried until the token changes', async ({ context }) => {
+  const topic = `private-${Date.now()}`
+  const tab = await openTab(context, FAST)
+  const error = await tab.evaluate(
+    (topic) =>
+      new Promise<{ code: string; retryable: boolean; message: string }>((resolve) => {
+        const w = window as any
+        w.__channels = { secret: w.realtime.channel(topic, { config: { private: true } }) }
+        w.__statuses = { secret: [] }
+        w.__channels.secret.subscribe((status: string, err: any) => {
+          w.__statuses.secret.push(status)
+          if (status === 'CHANNEL_ERROR') resolve({ code: err.code, retryable: err.retryable, message: err.message })
+        })
+      }),
+    topic,
+  )
+  expect(error).toMatchObject({ code: 'unauthorized', retryable: false })
+  expect(error.message).toContain('Unauthorized: You do not have permissions to read from this Channel topic')
+  const joins = (await dev('stats')).joinsTotal
+  await tab.waitForTimeout(1500)
+  expect((await dev('stats')).joinsTotal).toBe(joins)
+  const findings = await tab.evaluate(() => window.realtime.healthCheck())
+  expect(findings.map((f) => f.id)).toContain('channels-in-error')
+  // Signing in fixes it: the hub rejoins with the new token.
+  const token = await createJwtVerifier().sign({ role: 'authenticated', sub: 'u2' })
+  await tab.evaluate((token) => window.realtime.setAuth(token), token)
+  await expect.poll(() => tab.evaluate(() => (window as any).__statuses.secret.at(-1))).toBe('SUBSCRIBED')
+})
+
+test('the tabs carry on when the worker is killed: a new worker, the same subscriptions', async ({ context }) => {
+  const topic = `kill-${Date.now()}`
+  const tabs = await openTabs(context, 3, FAST)
+  await listenAll(tabs, topic)
+  const epoch = await hubEpoch(tabs[0])
+  await killSharedWorker(tabs[0])
+  for (const tab of tabs) await expect.poll(() => hubEpoch(tab), { timeout: 10_000 }).not.toBe(epoch)
+  const sender = await expectEveryTabReceives(tabs, topic)
+  const stats = await dev('stats')
+  expect(stats.channels[`realtime:${topic}`]).toBe(2) // the new worker's channel + the outside sender
+  expect(stats.sockets).toBe(2)
+  await sender.close()
+  // Calls made after the kill do not hang: they are answered by the new worker.
+  expect(await tabs[2].evaluate(() => window.realtime.getHealthStatus().tabCount)).toBe(3)
+})
+
+test('the circuit breaker opens after repeated refusals and half-opens after resetMs', async ({ context }) => {
+  await dev('refuse', { ms: 600_000 })
+  const tab = await openTab(context, { ...FAST, breakerThreshold: 3, breakerResetMs: 2000 })
+  await channelIn(tab, 'c', `breaker-${Date.now()}`)
+  await expect.poll(() => tab.evaluate(() => window.realtime.getHealthStatus().circuit), { timeout: 10_000 }).toBe('open')
+  expect(await status(tab)).toBe('circuit-open')
+  const attempts = (await dev('stats')).socketsTotal
+  await tab.waitForTimeout(800)
+  expect((await dev('stats')).socketsTotal).toBe(attempts) // no attempt while open
+  await dev('refuse', { ms: 0 })
+  const states: string[] = await tab.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const seen: string[] = []
+        const off = window.realtime.onHealthChange((h) => {
+          const label = `${h.status}/${h.circuit}`
+          if (seen.at(-1) !== label) seen.push(label)
+          if (h.status === 'connected') {
+            off()
+            resolve(seen)
+          }
+        })
+      }),
+  )
+  // The first attempt after resetMs is the breaker's half-open probe; it succeeded.
+  expect(states.at(-1)).toBe('connected/half-open')
+  expect(states).not.toContain('circuit-open/open')
+})
+
+test('reconnect attempts of separate browsers are spread by jitter', async ({ browser }) => {
+  const contexts = await Promise.all(Array.from({ length: 4 }, () => browser.newContext()))
+  const tabs = await Promise.all(contexts.map((c) => openTab(c, { backoffInitialMs: 3000, backoffMaxMs: 3000, breakerResetMs: 1000 })))
+  const topic = `jitter-${Date.now()}`
+  for (const tab of tabs) await subscribeIn(tab, 'feed', topic, [{ type: 'broadcast', filter: { event: '*' } }])
+  for (const tab of tabs) {
+    await tab.evaluate(() => {
+      const w = window as any
+      w.__connectedAt = []
+      window.realtime.onStateChange((s) => s.status === 'connected' && w.__connectedAt.push(Date.now()))
+    })
+  }
+  await dev('drop', {})
+  for (const tab of tabs) await expect.poll(() => tab.evaluate(() => (window as any).__connectedAt.length), { timeout: 10_000 }).toBe(1)
+  const times = await Promise.all(tabs.map((t) => t.evaluate(() => (window as any).__connectedAt[0] as number)))
+  const spread = Math.max(...times) - Math.min(...times)
+  // Full jitter over [0, 3000): four lockstep clients would reconnect within a few ms of each other.
+  expect(spread).toBeGreaterThan(150)
+  await Promise.all(contexts.map((c) => c.close()))
+})
+
+test('with every tab frozen for longer than two heartbeats the socket stays up, and events arrive in order on resume', async ({ context }) => {
+  const topic = `frozen-${Date.now()}`
+  const tabs = await openTabs(context, 2, { heartbeatIntervalMs: 1000, timeoutMs: 1000 })
+  await listenAll(tabs, topic)
+  const sender = await outsideListener(topic)
+  const before = await dev('stats')
+  const sessions = await Promise.all(tabs.map((t) => context.newCDPSession(t)))
+  // Page.setWebLifecycleState('frozen') hides the page and freezes its timers, but in headless
+  // Chromium 156 MessagePort tasks still ran (observed); pausing the debugger makes the tab run
+  // nothing at all, which is what a frozen or discarded tab means for the hub.
+  for (const cdp of sessions) {
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
+    await cdp.send('Debugger.enable')
+    await cdp.send('Debugger.pause')
+  }
+  for (let n = 0; n < 10; n++) {
+    await sender.send('tick', { n })
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  const during = await dev('stats')
+  expect(during.socketsTotal).toBe(before.socketsTotal)
+  expect(during.heartbeats - before.heartbeats).toBeGreaterThanOrEqual(2)
+  const resumedAt = Date.now()
+  for (const cdp of sessions) {
+    await cdp.send('Debugger.resume')
+    await cdp.send('Debugger.disable')
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' })
+  }
+  for (const tab of tabs) {
+    await expect.poll(() => eventsIn(tab, 'feed').then((e) => e.length)).toBe(10)
+    expect((await eventsIn(tab, 'feed')).map((m) => m.payload.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    // The tab really was frozen: nothing ran in it until it resumed.
+    const receivedAt: number[] = await tab.evaluate(() => (window as any).__receivedAt)
+    expect(Math.min(...receivedAt)).toBeGreaterThanOrEqual(resumedAt - 50)
+  }
+  expect((await dev('stats')).socketsTotal).toBe(before.socketsTotal)
+  await sender.close()
+})
