@@ -268,3 +268,18 @@ test('with every tab frozen for longer than two heartbeats the socket stays up, 
   expect((await dev('stats')).socketsTotal).toBe(before.socketsTotal)
   await sender.close()
 })
+
+test('offline stops attempts and online reconnects at once', async ({ context }) => {
+  const topic = `network-${Date.now()}`
+  const tabs = await openTabs(context, 2, FAST)
+  await listenAll(tabs, topic)
+  const states = await recordStates(tabs[0])
+  await context.setOffline(true)
+  await expect.poll(() => status(tabs[0])).toBe('offline')
+  expect(await tabs[1].evaluate(() => window.realtime.getHealthStatus().quality)).toBe('offline')
+  await context.setOffline(false)
+  await expect.poll(() => status(tabs[0])).toBe('connected')
+  expect(await states()).toEqual(expect.arrayContaining(['offline', 'connecting', 'connected']))
+  const sender = await expectEveryTabReceives(tabs, topic)
+  await sender.close()
+})
