@@ -33,7 +33,7 @@ test('a row inserted with supabase-js reaches every subscribed tab exactly once,
   await subscribeIn(tabs[3], 'orders', 'orders', [{ type: 'postgres_changes', filter: { event: 'INSERT', schema: 'public', table: 'e2e_orders', filter: 'station=eq.bar' } }])
   await subscribeIn(tabs[4], 'chat', 'chat', [{ type: 'broadcast', filter: { event: '*' } }])
   const inserted = await tabs[0].evaluate(async (id) => {
-    const { error } = await window.supabase.from('e2e_orders').insert({ id, station: 'grill', qty: 2 })
+    const { error } = await (window.supabase.from('e2e_orders') as any).insert({ id, station: 'grill', qty: 2 })
     return error?.message ?? 'ok'
   }, id)
   expect(inserted).toBe('ok')

@@ -1,0 +1,3 @@
+/** Which Chromium the tests launch; undefined = Playwright's own browser. */
+export function chromiumPath(): string | undefined
+export const CHROMIUM_ARGS: string[]
