@@ -126,3 +126,18 @@ test('a reloaded tab subscribes again and keeps receiving', async ({ context }) 
   expect(stats.sockets).toBe(1)
   expect(stats.channels).toEqual({ 'realtime:chat': 1 })
 })
+
+test('a crashed tab releases its subscriptions and presence within a second', async ({ context }) => {
+  const [stays, crashes] = await openTabs(context, 2)
+  await subscribeIn(stays, 'room', 'crash-room', [{ type: 'presence', filter: { event: 'sync' } }])
+  await subscribeIn(crashes, 'room', 'crash-room', [{ type: 'presence', filter: { event: 'sync' } }])
+  await subscribeIn(crashes, 'mine', 'crash-only', [{ type: 'broadcast', filter: { event: '*' } }])
+  await crashes.evaluate(() => (window as any).__channels.room.track({ who: 'crashing tab' }))
+  await expect.poll(() => stays.evaluate(() => Object.keys((window as any).__channels.room.presenceState()).length)).toBe(1)
+  const cdp = await context.newCDPSession(crashes)
+  void cdp.send('Page.crash').catch(() => {}) // never answered: the renderer is gone
+  const crashedAt = Date.now()
+  await expect.poll(async () => (await dev('stats')).channels, { timeout: 5_000, intervals: [25] }).toEqual({ 'realtime:crash-room': 1 })
+  expect(Date.now() - crashedAt).toBeLessThan(1_000)
+  await expect.poll(() => stays.evaluate(() => Object.keys((window as any).__channels.room.presenceState()).length)).toBe(0)
+})
