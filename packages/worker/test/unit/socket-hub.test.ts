@@ -85,6 +85,21 @@ describe('socket hub', () => {
     hub.close()
   })
 
+  it('pushes a refreshed token to joined channels without rejoining', async () => {
+    const { hub, subscribe } = setupHub()
+    hub.setAuth('h.eyJzdWIiOiJ1MSJ9.one')
+    subscribe('a')
+    await vi.advanceTimersByTimeAsync(50)
+    const socket = FakeSocket.open[0]
+    expect(socket.joins()[0][4].access_token).toBe('h.eyJzdWIiOiJ1MSJ9.one')
+    hub.setAuth('h.eyJzdWIiOiJ1MSJ9.two')
+    await vi.advanceTimersByTimeAsync(50)
+    const pushes = socket.sent.filter((f) => f[3] === 'access_token')
+    expect(pushes.map((f) => [f[2], f[4].access_token])).toEqual([['realtime:a', 'h.eyJzdWIiOiJ1MSJ9.two']])
+    expect(socket.joins()).toHaveLength(1)
+    hub.close()
+  })
+
   it('reconnects with jittered backoff after the server closes the socket, with any code', async () => {
     const { hub, subscribe, statuses } = setupHub({ backoff: { initialMs: 1000, maxMs: 30_000 } }, () => 0.5)
     subscribe('a')
