@@ -39,7 +39,7 @@ export function createJwtVerifier(secret: string = LOCAL_JWT_SECRET): JwtVerifie
   const key = new TextEncoder().encode(secret)
   return {
     async verify(raw, now = Date.now()) {
-      const token = raw == null ? '' : decodeURIComponent(String(raw)).trim()
+      const token = raw == null ? '' : safeDecode(String(raw)).trim()
       if (!token) return { ok: false, error: { kind: 'missing', message: 'API key is missing' } }
       let payload: Record<string, unknown>
       try {
@@ -70,5 +70,14 @@ export function createJwtVerifier(secret: string = LOCAL_JWT_SECRET): JwtVerifie
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .sign(key)
     },
+  }
+}
+
+/** Keys arrive URI-encoded in query strings; a malformed escape is kept as is (and then fails as a JWT). */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
   }
 }

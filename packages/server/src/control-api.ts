@@ -3,9 +3,8 @@
  * inject faults. Loopback peers only, `Authorization: Bearer <service_role key>`, JSON in and out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { JwtVerifier } from './auth.ts'
 import type { RealtimeEngine } from './realtime/engine.ts'
-import { DEFAULT_LIMITS, type Limits } from './realtime/limits.ts'
+import { checkLimit, type Limits } from './realtime/limits.ts'
 import { bearer, isLoopback, readJson, sendJson } from './http-util.ts'
 
 type Body = Record<string, unknown>
@@ -28,15 +27,20 @@ function durationOf(body: Body, name = 'ms'): number {
   return value
 }
 
-export function createControlApi(engine: RealtimeEngine, verifier: JwtVerifier) {
+/**
+ * @example
+ * curl -X POST http://127.0.0.1:54321/_dev/drop -H "Authorization: Bearer $SERVICE_ROLE_KEY" -d '{"code":1012}'
+ */
+export function createControlApi(engine: RealtimeEngine) {
+  const now = () => engine.clock.now()
   const post: Record<string, Handler> = {
     reset: () => {
-      engine.resetCounters()
+      engine.reset()
       return { ok: true }
     },
     drop: (body) => {
       const code = body.code
-      if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || code < 1000 || code > 4999)) {
+      if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || code < 1000 || code > 4999 || code === 1005)) {
         throw new ControlError(400, '"code" must be a websocket close code from 1000 to 4999 (omit it for an abrupt drop, seen as 1006)')
       }
       const sessions = [...engine.sessions]
@@ -45,7 +49,7 @@ export function createControlApi(engine: RealtimeEngine, verifier: JwtVerifier) 
         else {
           if (code === 1012) {
             for (const join of session.joins.values()) {
-              session.send({ joinRef: null, ref: null, topic: join.topic, event: 'system', payload: { extension: 'system', status: 'ok', message: 'Server requested disconnect', channel: join.subtopic } })
+              session.system(join, 'system', 'ok', 'Server requested disconnect')
             }
           }
           session.close(code)
@@ -54,11 +58,11 @@ export function createControlApi(engine: RealtimeEngine, verifier: JwtVerifier) 
       return { dropped: sessions.length }
     },
     stall: (body) => {
-      engine.faults.stallUntil = Date.now() + durationOf(body)
+      engine.faults.stallUntil = now() + durationOf(body)
       return { stallUntil: engine.faults.stallUntil }
     },
     refuse: (body) => {
-      engine.faults.refuseUntil = Date.now() + durationOf(body)
+      engine.faults.refuseUntil = now() + durationOf(body)
       return { refuseUntil: engine.faults.refuseUntil }
     },
     latency: (body) => {
@@ -67,12 +71,7 @@ export function createControlApi(engine: RealtimeEngine, verifier: JwtVerifier) 
     },
     'expire-tokens': () => {
       let closed = 0
-      for (const session of [...engine.sessions]) {
-        for (const join of [...session.joins.values()]) {
-          session.closeChannel(join, 'Token has expired 0 seconds ago')
-          closed++
-        }
-      }
+      for (const session of [...engine.sessions]) closed += session.expireTokens()
       return { closed }
     },
     sql: async (body) => {
@@ -92,9 +91,9 @@ export function createControlApi(engine: RealtimeEngine, verifier: JwtVerifier) 
     limits: (body) => {
       const patch: Partial<Limits> = {}
       for (const [key, value] of Object.entries(body)) {
-        if (!(key in DEFAULT_LIMITS)) throw new ControlError(400, `unknown limit "${key}"; known: ${Object.keys(DEFAULT_LIMITS).join(', ')}`)
-        if (typeof value !== 'number' || !(value > 0)) throw new ControlError(400, `limit "${key}" must be a positive number`)
-        ;(patch as Record<string, number>)[key] = value
+        const problem = checkLimit(key, value)
+        if (problem) throw new ControlError(400, problem)
+        ;(patch as Record<string, number>)[key] = value as number
       }
       engine.setLimits(patch)
       return engine.limits
@@ -109,7 +108,7 @@ export function createControlApi(engine: RealtimeEngine, verifier: JwtVerifier) 
     if (req.method === 'OPTIONS') return sendJson(res, 204, undefined)
     if (!isLoopback(req)) return sendJson(res, 403, { error: 'the control API answers loopback clients only' })
     const token = bearer(req)
-    const verified = token ? await verifier.verify(token) : null
+    const verified = token ? await engine.verifier.verify(token, now()) : null
     if (!verified?.ok || verified.claims.role !== 'service_role') {
       return sendJson(res, 401, { error: 'the control API needs Authorization: Bearer <service_role key>' })
     }

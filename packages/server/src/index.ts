@@ -1,50 +1,59 @@
 /**
  * A local Supabase-Realtime-compatible server on embedded Postgres (PGlite), for development, tests
  * and benchmarks. It is NOT a production server: in production, point clients at a Supabase project.
- *
- * @example
- * const server = await createServer({ port: 0 })
- * const realtime = createClient(server.url, server.anonKey)
- * await server.close()
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { createJwtVerifier, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY, type JwtVerifier } from './auth.ts'
+import { createJwtVerifier, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from './auth.ts'
+import { systemClock, type Clock } from './clock.ts'
+import { createControlApi } from './control-api.ts'
 import { openDatabase } from './db/database.ts'
 import type { LocalDatabase } from './db/types.ts'
-import { createRestHandler } from './rest/postgrest.ts'
-import { createControlApi } from './control-api.ts'
-import { createBroadcastHandler } from './rest-broadcast.ts'
+import { createUpgradeHandler } from './handshake.ts'
 import { CORS_HEADERS, sendJson } from './http-util.ts'
-import { RealtimeEngine } from './realtime/engine.ts'
-import { Session } from './realtime/session.ts'
-import { SUPPORTED_VSN, type Vsn } from './realtime/codec.ts'
-import { DEFAULT_LIMITS, NO_LIMITS, type Limits } from './realtime/limits.ts'
+import { RealtimeEngine, type EngineStats } from './realtime/engine.ts'
+import { resolveLimits, type Limits } from './realtime/limits.ts'
+import { MAX_FRAME_BYTES } from './realtime/session.ts'
+import { createRestHandler } from './rest/postgrest.ts'
+import { createBroadcastHandler } from './rest-broadcast.ts'
 
-export { createJwtVerifier, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from './auth.ts'
+export { createJwtVerifier, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY, type JwtVerifier } from './auth.ts'
+export { systemClock, type Clock } from './clock.ts'
 export { DEFAULT_LIMITS, NO_LIMITS, type Limits } from './realtime/limits.ts'
-export { openDatabase } from './db/database.ts'
+export type { EngineStats as ServerStats } from './realtime/engine.ts'
 
 export interface ServerOptions {
   /** 0 picks a free port. Default 54321, the port of the Supabase CLI's local stack. */
   port?: number
+  /** Default 127.0.0.1. */
   host?: string
+  /** Default: the Supabase CLI's well-known local secret (the anon/service_role keys are signed with it). */
   jwtSecret?: string
-  /** Persist the embedded database here; in memory by default. */
+  /** Persist the embedded database here; in memory by default. Ignored when `database` is given. */
   dataDir?: string
-  /** An already open database (tests). */
+  /** An already open database (tests). The server does not close it. */
   database?: LocalDatabase
-  /** `false` disables every quota (benchmarks of the one-socket-per-tab baseline). */
+  /** Quota overrides; `false` disables every quota (benchmarks of the one-socket-per-tab baseline). */
   limits?: Partial<Limits> | false
-  /** Close sockets that sent nothing for this long (real server: 60 s). */
+  /** Close sockets that sent nothing for this long (real server: 60 000 ms). */
   idleTimeoutMs?: number
-  /** Delay before a refused handshake is answered (real server: 2000 ms). */
+  /** Delay before a refused handshake is answered (real server: 2000 ms; tests pass 0). */
   connectErrorDelayMs?: number
-  /** Delay before a join error reply (real server: 5000 ms). */
+  /** Delay before a join error reply (real server: 5000 ms; tests pass 0). */
   channelErrorDelayMs?: number
+  /** Every server timer goes through it. */
+  clock?: Clock
   log?: (message: string) => void
 }
+
+export const DEFAULT_SERVER_OPTIONS = {
+  port: 54321,
+  host: '127.0.0.1',
+  idleTimeoutMs: 60_000,
+  connectErrorDelayMs: 2_000,
+  channelErrorDelayMs: 5_000,
+} as const satisfies Partial<ServerOptions>
 
 export interface RealtimeServer {
   /** `http://host:port`: use it as the Supabase URL. */
@@ -53,34 +62,49 @@ export interface RealtimeServer {
   anonKey: string
   serviceRoleKey: string
   db: LocalDatabase
-  engine: RealtimeEngine
-  stats(): ReturnType<RealtimeEngine['stats']>
+  /** Counters, joined channels and quota use, as `GET /_dev/stats` reports them. */
+  stats(): EngineStats
+  /** Closes every socket (1001), the HTTP server and the database it opened. Idempotent. */
   close(): Promise<void>
 }
 
-const WEBSOCKET_PATHS = new Set(['/realtime/v1/websocket', '/socket/websocket'])
-
+/**
+ * Starts the server. Websocket paths: `/realtime/v1/websocket` and `/socket/websocket`; REST under
+ * `/rest/v1`; broadcast API under `/realtime/v1/api/broadcast`; control API under `/_dev`.
+ *
+ * @example
+ * const server = await createServer({ port: 0, connectErrorDelayMs: 0, channelErrorDelayMs: 0 })
+ * const supabase = createClient(server.url, server.anonKey, { realtime: { transport: WebSocket } })
+ * await server.close()
+ */
 export async function createServer(options: ServerOptions = {}): Promise<RealtimeServer> {
-  const host = options.host ?? '127.0.0.1'
-  const secret = options.jwtSecret ?? LOCAL_JWT_SECRET
-  const verifier = createJwtVerifier(secret)
+  const host = options.host ?? DEFAULT_SERVER_OPTIONS.host
+  const requestedPort = options.port ?? DEFAULT_SERVER_OPTIONS.port
+  const clock = options.clock ?? systemClock
+  const log = options.log ?? (() => {})
+  const limits = resolveLimits(options.limits)
+  const verifier = createJwtVerifier(options.jwtSecret ?? LOCAL_JWT_SECRET)
   const ownsDatabase = !options.database
   const db = options.database ?? (await openDatabase({ dataDir: options.dataDir }))
-  const log = options.log ?? (() => {})
-  const limits = options.limits === false ? NO_LIMITS : { ...DEFAULT_LIMITS, ...options.limits }
   const engine = new RealtimeEngine({
     db,
     verifier,
     limits,
-    idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
-    channelErrorDelayMs: options.channelErrorDelayMs ?? 5_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_SERVER_OPTIONS.idleTimeoutMs,
+    channelErrorDelayMs: options.channelErrorDelayMs ?? DEFAULT_SERVER_OPTIONS.channelErrorDelayMs,
+    clock,
     log,
   })
-  const connectErrorDelayMs = options.connectErrorDelayMs ?? 2_000
   const rest = createRestHandler({ db, verifier })
-  const control = createControlApi(engine, verifier)
-  const broadcast = createBroadcastHandler(engine, verifier)
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 50 * 1024 * 1024 })
+  const control = createControlApi(engine)
+  const broadcast = createBroadcastHandler(engine)
+  // ws closes 1009 itself above maxPayload; frames between 5 MB and this are refused by the session.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES * 2 })
+  const upgrade = createUpgradeHandler({
+    engine,
+    wss,
+    connectErrorDelayMs: options.connectErrorDelayMs ?? DEFAULT_SERVER_OPTIONS.connectErrorDelayMs,
+  })
 
   const http: Server = createHttpServer(async (req, res) => {
     try {
@@ -91,7 +115,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Realtim
       if (await rest(req, res)) return
       if (req.method === 'OPTIONS') {
         res.writeHead(204, CORS_HEADERS)
-        return res.end()
+        return void res.end()
       }
       sendJson(res, 404, { error: `not found: ${url.pathname}` })
     } catch (error) {
@@ -102,47 +126,29 @@ export async function createServer(options: ServerOptions = {}): Promise<Realtim
   })
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that goes away mid-handshake must not crash the server.
     socket.on('error', () => {})
-    void handleUpgrade(req, socket, head).catch((error) => {
+    upgrade(req, socket, head).catch((error: unknown) => {
       log(`upgrade error: ${String(error)}`)
       socket.destroy()
     })
   })
 
-  /** The handshake checks of the real server (realtime-protocol.md §1.2), before the socket opens. */
-  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const refuseWith = async (status: number, error?: string) => {
-      if (error !== undefined && connectErrorDelayMs > 0) await new Promise((r) => setTimeout(r, connectErrorDelayMs))
-      const body = error === undefined ? '' : JSON.stringify({ error })
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 503 ? 'Service Unavailable' : 'Not Found'}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      )
-    }
-    if (!WEBSOCKET_PATHS.has(url.pathname)) return refuseWith(404)
-    if (Date.now() < engine.faults.refuseUntil) return refuseWith(503)
-    const vsn = (url.searchParams.get('vsn') ?? '1.0.0') as Vsn
-    if (!SUPPORTED_VSN.includes(vsn)) return refuseWith(403)
-    const headerKey = req.headers['x-api-key']
-    const key = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get('apikey')
-    const verified = await verifier.verify(key)
-    if (!verified.ok) return refuseWith(401, verified.error.message)
-    if (engine.concurrentUsers() >= engine.limits.maxConcurrentUsers) return refuseWith(429, 'Too many connected users')
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      new Session(engine, ws, vsn, decodeURIComponent(String(key)).trim())
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(requestedPort, host, () => {
+        http.off('error', reject)
+        resolve()
+      })
     })
+  } catch (error) {
+    engine.close()
+    if (ownsDatabase) await db.close()
+    throw error
   }
-
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(options.port ?? 54321, host, () => {
-      http.off('error', reject)
-      resolve()
-    })
-  })
   const address = http.address()
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 54321)
+  const port = typeof address === 'object' && address ? address.port : requestedPort
   let closing: Promise<void> | null = null
 
   return {
@@ -151,7 +157,6 @@ export async function createServer(options: ServerOptions = {}): Promise<Realtim
     anonKey: LOCAL_ANON_KEY,
     serviceRoleKey: LOCAL_SERVICE_ROLE_KEY,
     db,
-    engine,
     stats: () => engine.stats(),
     close() {
       closing ??= (async () => {

@@ -1,64 +1,104 @@
 /**
- * `POST /realtime/v1/api/broadcast` (batch) and `…/api/broadcast/<topic>/events/<event>` (single), as
- * realtime-js's REST fallback and `httpSend()` call them (realtime-protocol.md §14).
+ * `POST /realtime/v1/api/broadcast` (batch) and `…/api/broadcast/<subtopic>/events/<event>` (single), as
+ * realtime-js's REST fallback and `httpSend()` call them (realtime-protocol.md §14). Both answer 202.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { JwtVerifier } from './auth.ts'
-import type { RealtimeEngine } from './realtime/engine.ts'
+import { canReadPrivate } from './realtime/channel-join.ts'
+import type { BroadcastEncoding, RealtimeEngine } from './realtime/engine.ts'
 import { bearer, readBody, sendJson } from './http-util.ts'
 
-export function createBroadcastHandler(engine: RealtimeEngine, verifier: JwtVerifier) {
+const SINGLE_PATH = /^\/realtime\/v1\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/
+const BATCH_PATH = '/realtime/v1/api/broadcast'
+
+interface RestMessage {
+  topic: string
+  event: string
+  payload: unknown
+  private: boolean
+  encoding: BroadcastEncoding
+}
+
+/**
+ * @example
+ * curl -X POST "$URL/realtime/v1/api/broadcast" -H "apikey: $ANON_KEY" -H 'Content-Type: application/json' \
+ *   -d '{"messages":[{"topic":"room:1","event":"cursor","payload":{"x":1}}]}'
+ */
+export function createBroadcastHandler(engine: RealtimeEngine) {
+  const verify = (token: string | null | undefined) => engine.verifier.verify(token, engine.clock.now())
+
   return async function handleBroadcast(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method === 'OPTIONS') return sendJson(res, 204, undefined)
+    const single = SINGLE_PATH.exec(url.pathname)
+    if (!single && url.pathname !== BATCH_PATH) return sendJson(res, 404, { error: `not found: ${url.pathname}` })
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' })
-    const key = (req.headers.apikey as string | undefined) ?? url.searchParams.get('apikey') ?? bearer(req)
-    const verified = await verifier.verify(key)
-    if (!verified.ok) return sendJson(res, 401, { error: verified.error.message })
+    const header = req.headers.apikey
+    const key = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('apikey') ?? bearer(req)
+    const apiKey = await verify(key)
+    if (!apiKey.ok) return sendJson(res, 401, { error: apiKey.error.message })
+    // The user token (Authorization) decides private-channel access; the API key alone otherwise.
     const token = bearer(req)
-    if (token && token !== key) {
-      const user = await verifier.verify(token)
-      if (!user.ok) return sendJson(res, 401, { error: user.error.message })
-    }
+    const user = token && token !== key ? await verify(token) : apiKey
+    if (!user.ok) return sendJson(res, 401, { error: user.error.message })
+
     let body: Buffer
     try {
       body = await readBody(req)
     } catch (error) {
       return sendJson(res, 413, { error: (error as Error).message })
     }
-    const single = /^\/realtime\/v1\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/.exec(url.pathname)
-    if (single) {
-      const topic = decodeURIComponent(single[1])
-      const event = decodeURIComponent(single[2])
-      const isPrivate = url.searchParams.get('private') === 'true'
-      const binary = (req.headers['content-type'] ?? '').includes('application/octet-stream')
-      let payload: unknown
-      try {
-        payload = binary ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : JSON.parse(body.toString('utf8'))
-      } catch {
-        return sendJson(res, 422, { error: 'payload is not valid JSON' })
-      }
-      send(topic, event, payload, isPrivate, binary ? 0 : 'text')
-      return sendJson(res, 202, undefined)
+    const parsed = single ? parseSingle(single, url, req, body) : parseBatch(body)
+    if (!parsed.ok) return sendJson(res, parsed.status, { error: parsed.error })
+    if (parsed.messages.some((m) => m.private) && !canReadPrivate(user.claims.role)) {
+      return sendJson(res, 403, { error: `Unauthorized: role ${user.claims.role} cannot broadcast to private channels on this server` })
     }
-    let parsed: { messages?: unknown }
-    try {
-      parsed = JSON.parse(body.toString('utf8') || '{}')
-    } catch {
-      return sendJson(res, 400, { error: 'body is not valid JSON' })
+    for (const m of parsed.messages) {
+      const topic = `realtime:${m.topic}`
+      engine.events.add()
+      engine.broadcast(`${m.private ? 'private' : 'public'}:${topic}`, topic, m.event, m.payload ?? {}, null, m.encoding)
     }
-    if (!Array.isArray(parsed?.messages)) return sendJson(res, 422, { error: '"messages" must be an array' })
-    for (const m of parsed.messages as Record<string, unknown>[]) {
-      if (!m || typeof m.topic !== 'string' || typeof m.event !== 'string') {
-        return sendJson(res, 422, { error: 'each message needs a topic and an event' })
-      }
-    }
-    for (const m of parsed.messages as Record<string, unknown>[]) send(m.topic as string, m.event as string, m.payload, m.private === true, 'text')
     sendJson(res, 202, undefined)
   }
+}
 
-  function send(subtopic: string, event: string, payload: unknown, isPrivate: boolean, encoding: 0 | 'text'): void {
-    const topic = `realtime:${subtopic}`
-    engine.events.add()
-    engine.broadcast(`${isPrivate ? 'private' : 'public'}:${topic}`, topic, event, payload ?? {}, null, encoding)
+type Parsed = { ok: true; messages: RestMessage[] } | { ok: false; status: number; error: string }
+
+function parseSingle(match: RegExpExecArray, url: URL, req: IncomingMessage, body: Buffer): Parsed {
+  const binary = (req.headers['content-type'] ?? '').includes('application/octet-stream')
+  let payload: unknown
+  try {
+    payload = binary ? body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) : JSON.parse(body.toString('utf8') || '{}')
+  } catch {
+    return { ok: false, status: 422, error: 'payload is not valid JSON (send application/octet-stream for bytes)' }
   }
+  return {
+    ok: true,
+    messages: [
+      {
+        topic: decodeURIComponent(match[1]),
+        event: decodeURIComponent(match[2]),
+        payload,
+        private: url.searchParams.get('private') === 'true',
+        encoding: binary ? 0 : 'text',
+      },
+    ],
+  }
+}
+
+function parseBatch(body: Buffer): Parsed {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8') || '{}')
+  } catch {
+    return { ok: false, status: 400, error: 'body is not valid JSON' }
+  }
+  const list = (parsed as { messages?: unknown } | null)?.messages
+  if (!Array.isArray(list)) return { ok: false, status: 422, error: 'body must be {"messages": [{"topic", "event", "payload", "private"?}]}' }
+  const messages: RestMessage[] = []
+  for (const m of list as Record<string, unknown>[]) {
+    if (typeof m !== 'object' || m === null || typeof m.topic !== 'string' || !m.topic || typeof m.event !== 'string') {
+      return { ok: false, status: 422, error: 'each message needs a non-empty "topic" and an "event" string' }
+    }
+    messages.push({ topic: m.topic, event: m.event, payload: m.payload, private: m.private === true, encoding: 'text' })
+  }
+  return { ok: true, messages }
 }

@@ -24,6 +24,9 @@ export interface BinaryBroadcast extends Message {
   binary: true
 }
 
+/** What the session handles: a text frame, or a binary broadcast push. */
+export type DecodedMessage = (Message & { binary?: undefined }) | BinaryBroadcast
+
 export class FrameError extends Error {}
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -31,7 +34,7 @@ const encoder = new TextEncoder()
 
 const asRef = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
 
-export function decodeText(text: string, vsn: Vsn): Message {
+export function decodeText(text: string, vsn: Vsn): Message & { binary?: undefined } {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)

@@ -3,10 +3,13 @@
  * presence, quotas, counters and injected faults. Sessions (one per websocket) do the per-socket work.
  */
 import type { JwtVerifier } from '../auth.ts'
+import type { Clock } from '../clock.ts'
 import type { LocalDatabase, RowChange } from '../db/types.ts'
-import { DEFAULT_LIMITS, RateWindow, type Limits } from './limits.ts'
-import type { ChannelJoin, Session } from './session.ts'
 import { encodeUserBroadcast } from './codec.ts'
+import type { ChannelJoin } from './channel-join.ts'
+import { RateWindow, type Limits } from './limits.ts'
+import { createPresenceRegistry, type PresenceDiff, type PresenceEntries } from './presence.ts'
+import type { Session } from './session.ts'
 
 export interface EngineOptions {
   db: LocalDatabase
@@ -14,6 +17,7 @@ export interface EngineOptions {
   limits: Limits
   idleTimeoutMs: number
   channelErrorDelayMs: number
+  clock: Clock
   log: (message: string) => void
 }
 
@@ -26,27 +30,41 @@ export interface Counters {
   messagesDelivered: number
 }
 
-type PresenceMeta = Record<string, unknown> & { phx_ref: string }
+/** Faults injected through the control API; times are `clock.now()` deadlines. */
+export interface Faults {
+  stallUntil: number
+  refuseUntil: number
+  latencyMs: number
+}
+
+/** How a broadcast travels: text JSON, or binary kind 4 with raw (0) or JSON (1) payload bytes. */
+export type BroadcastEncoding = 'text' | 0 | 1
+
+const zeroCounters = (): Counters => ({ socketsTotal: 0, joinsTotal: 0, framesIn: 0, framesOut: 0, heartbeats: 0, messagesDelivered: 0 })
 
 export class RealtimeEngine {
   readonly sessions = new Set<Session>()
+  /** roomKey (`public:realtime:x` / `private:realtime:x`) → the channel joins subscribed to it. */
   readonly rooms = new Map<string, Set<ChannelJoin>>()
-  /** roomKey → presence key → phx_ref → meta and the join that tracked it. */
-  readonly presence = new Map<string, Map<string, Map<string, { meta: PresenceMeta; join: ChannelJoin }>>>()
-  counters: Counters = { socketsTotal: 0, joinsTotal: 0, framesIn: 0, framesOut: 0, heartbeats: 0, messagesDelivered: 0 }
-  readonly faults = { stallUntil: 0, refuseUntil: 0, latencyMs: 0 }
-  limits: Limits
+  readonly presence = createPresenceRegistry({ nextRef: () => this.#nextRef() })
+  readonly faults: Faults = { stallUntil: 0, refuseUntil: 0, latencyMs: 0 }
   readonly events: RateWindow
   readonly joins: RateWindow
+  readonly presenceEvents: RateWindow
   readonly options: EngineOptions
+  counters = zeroCounters()
+  limits: Limits
   #refCounter = 0
   #stopFeed: () => void
 
   constructor(options: EngineOptions) {
     this.options = options
     this.limits = options.limits
-    this.events = new RateWindow(this.limits.windowMs, Date.now)
-    this.joins = new RateWindow(this.limits.windowMs, Date.now)
+    const now = () => options.clock.now()
+    this.events = new RateWindow(this.limits.windowMs, now)
+    this.joins = new RateWindow(this.limits.windowMs, now)
+    this.presenceEvents = new RateWindow(this.limits.windowMs, now)
+    // Commit order is kept: routing is synchronous per change.
     this.#stopFeed = options.db.onChange((change) => this.routeChange(change))
   }
 
@@ -58,18 +76,21 @@ export class RealtimeEngine {
     return this.options.verifier
   }
 
+  get clock(): Clock {
+    return this.options.clock
+  }
+
   log(message: string): void {
     this.options.log(message)
   }
 
-  nextRef(): string {
+  #nextRef(): string {
     return `F${(++this.#refCounter).toString(36)}`
   }
 
   setLimits(patch: Partial<Limits>): void {
     this.limits = { ...this.limits, ...patch }
-    this.events.windowMs = this.limits.windowMs
-    this.joins.windowMs = this.limits.windowMs
+    for (const window of [this.events, this.joins, this.presenceEvents]) window.windowMs = this.limits.windowMs
   }
 
   /** Sockets with at least one joined channel: what Supabase counts as concurrent users. */
@@ -91,15 +112,16 @@ export class RealtimeEngine {
     room.add(join)
   }
 
+  /** A channel that ends leaves its room and its presences (the real server: process exit). */
   removeFromRoom(join: ChannelJoin): void {
     const room = this.rooms.get(join.roomKey)
-    room?.delete(join)
-    if (room && room.size === 0) this.rooms.delete(join.roomKey)
+    if (!room?.delete(join)) return
+    if (room.size === 0) this.rooms.delete(join.roomKey)
     this.untrack(join)
   }
 
   /** Fan-out of a broadcast to a room (realtime-protocol.md §6). Returns the number of deliveries. */
-  broadcast(roomKey: string, topic: string, event: string, payload: unknown, from: ChannelJoin | null, encoding: 0 | 1 | 'text'): number {
+  broadcast(roomKey: string, topic: string, event: string, payload: unknown, from: ChannelJoin | null, encoding: BroadcastEncoding): number {
     const room = this.rooms.get(roomKey)
     if (!room) return 0
     const message = { type: 'broadcast', event, payload }
@@ -111,11 +133,11 @@ export class RealtimeEngine {
       if (encoding !== 'text' && session.vsn === '2.0.0') {
         binary ??= encodeUserBroadcast(topic, event, payload, encoding)
         if (binary) session.sendBinary(binary)
-        else session.send({ joinRef: null, ref: null, topic, event: 'broadcast', payload: message })
+        else session.push(topic, 'broadcast', message)
       } else {
-        // vsn 1.0.0 cannot carry raw bytes: such subscribers never receive binary broadcasts.
+        // vsn 1.0.0 is text only: raw-byte broadcasts never reach it, JSON ones arrive as text.
         if (encoding === 0) continue
-        session.send({ joinRef: null, ref: null, topic, event: 'broadcast', payload: message })
+        session.push(topic, 'broadcast', message)
       }
       delivered++
     }
@@ -123,7 +145,7 @@ export class RealtimeEngine {
     return delivered
   }
 
-  /** Counts deliveries against the events quota and closes the room's channels when it is exceeded. */
+  /** Counts deliveries against the events quota; over it, every channel of the room is closed. */
   countDeliveries(room: Iterable<ChannelJoin>, delivered: number): void {
     if (delivered === 0) return
     this.counters.messagesDelivered += delivered
@@ -135,53 +157,30 @@ export class RealtimeEngine {
 
   // ---- presence --------------------------------------------------------------------------
 
-  presenceState(roomKey: string): Record<string, { metas: PresenceMeta[] }> {
-    const state: Record<string, { metas: PresenceMeta[] }> = {}
-    for (const [key, metas] of this.presence.get(roomKey) ?? []) {
-      if (metas.size > 0) state[key] = { metas: [...metas.values()].map((m) => m.meta) }
-    }
-    return state
+  presenceState(roomKey: string): PresenceEntries {
+    return this.presence.state(roomKey)
   }
 
   track(join: ChannelJoin, payload: Record<string, unknown>): void {
-    let room = this.presence.get(join.roomKey)
-    if (!room) this.presence.set(join.roomKey, (room = new Map()))
-    let metas = room.get(join.presenceKey)
-    if (!metas) room.set(join.presenceKey, (metas = new Map()))
-    const previous = join.trackedRef ? metas.get(join.trackedRef) : undefined
-    if (previous && JSON.stringify(stripRefs(previous.meta)) === JSON.stringify(payload)) return
-    const meta: PresenceMeta = { ...payload, phx_ref: this.nextRef() }
-    const leaves: Record<string, { metas: PresenceMeta[] }> = {}
-    if (previous) {
-      metas.delete(previous.meta.phx_ref)
-      meta.phx_ref_prev = previous.meta.phx_ref
-      leaves[join.presenceKey] = { metas: [previous.meta] }
-    }
-    metas.set(meta.phx_ref, { meta, join })
-    join.trackedRef = meta.phx_ref
+    // A track enables presence for this channel even when it joined with enabled:false (§7).
     join.presenceEnabled = true
-    this.#presenceDiff(join.roomKey, join.topic, { [join.presenceKey]: { metas: [meta] } }, leaves)
+    const diff = this.presence.track(join, payload)
+    if (diff) this.#presenceDiff(join, diff)
   }
 
   untrack(join: ChannelJoin): void {
-    if (!join.trackedRef) return
-    const metas = this.presence.get(join.roomKey)?.get(join.presenceKey)
-    const entry = metas?.get(join.trackedRef)
-    join.trackedRef = null
-    if (!metas || !entry) return
-    metas.delete(entry.meta.phx_ref)
-    if (metas.size === 0) this.presence.get(join.roomKey)?.delete(join.presenceKey)
-    this.#presenceDiff(join.roomKey, join.topic, {}, { [join.presenceKey]: { metas: [entry.meta] } })
+    const diff = this.presence.untrack(join)
+    if (diff) this.#presenceDiff(join, diff)
   }
 
-  /** Diffs go to every subscriber of the room, the tracker included (realtime-protocol.md §7). */
-  #presenceDiff(roomKey: string, topic: string, joins: object, leaves: object): void {
-    const room = this.rooms.get(roomKey)
+  /** Diffs go to every presence-enabled subscriber of the room, the tracker included (§7). */
+  #presenceDiff(from: ChannelJoin, diff: PresenceDiff): void {
+    const room = this.rooms.get(from.roomKey)
     if (!room) return
     let delivered = 0
     for (const join of room) {
       if (!join.presenceEnabled) continue
-      join.session.send({ joinRef: null, ref: null, topic, event: 'presence_diff', payload: { joins, leaves } })
+      join.session.push(join.topic, 'presence_diff', diff)
       delivered++
     }
     this.countDeliveries(room, delivered)
@@ -189,31 +188,33 @@ export class RealtimeEngine {
 
   // ---- postgres changes ------------------------------------------------------------------
 
+  /** One `postgres_changes` message per channel with matching bindings (§8.1, §10 of the issue). */
   routeChange(change: RowChange): void {
+    // Over the events quota the real server skips database changes silently.
+    if (this.overEventRate()) return
+    const data: Record<string, unknown> = {
+      schema: change.schema,
+      table: change.table,
+      commit_timestamp: change.commit_timestamp,
+      type: change.type,
+      columns: change.columns,
+      errors: change.errors,
+    }
+    if (change.record !== undefined) data.record = change.record
+    if (change.old_record !== undefined) data.old_record = change.old_record
+    let delivered = 0
     for (const room of this.rooms.values()) {
-      let delivered = 0
       for (const join of room) {
-        if (join.postgres.length === 0 || !join.postgresReady) continue
-        const ids = join.postgres.filter((b) => b.matches(change)).map((b) => b.id)
+        if (!join.postgresReady) continue
+        const ids = join.postgres.filter((b) => safeMatch(b.matches, change)).map((b) => b.id)
         if (ids.length === 0) continue
-        const data: Record<string, unknown> = {
-          schema: change.schema,
-          table: change.table,
-          commit_timestamp: change.commit_timestamp,
-          type: change.type,
-          columns: change.columns,
-          errors: change.errors,
-        }
-        if (change.record !== undefined) data.record = change.record
-        if (change.old_record !== undefined) data.old_record = change.old_record
-        join.session.send({ joinRef: null, ref: null, topic: join.topic, event: 'postgres_changes', payload: { ids, data } })
+        join.session.push(join.topic, 'postgres_changes', { ids, data })
         delivered++
       }
-      // Over the events quota, the real server skips database changes silently.
-      if (delivered > 0) {
-        this.counters.messagesDelivered += delivered
-        this.events.add(delivered)
-      }
+    }
+    if (delivered > 0) {
+      this.counters.messagesDelivered += delivered
+      this.events.add(delivered)
     }
   }
 
@@ -235,16 +236,19 @@ export class RealtimeEngine {
         concurrentUsers: { used: this.concurrentUsers(), limit: limit(this.limits.maxConcurrentUsers) },
         eventsPerSecond: { used: round(this.events.rate()), limit: limit(this.limits.maxEventsPerSecond) },
         joinsPerSecond: { used: round(this.joins.rate()), limit: limit(this.limits.maxJoinsPerSecond) },
+        presenceEventsPerSecond: { used: round(this.presenceEvents.rate()), limit: limit(this.limits.maxPresenceEventsPerSecond) },
         channelsPerClient: { used: maxChannels, limit: limit(this.limits.maxChannelsPerClient) },
+        maxPayloadSizeKb: limit(this.limits.maxPayloadSizeKb),
+        maxPresenceCallsPer30s: limit(this.limits.maxPresenceCallsPer30s),
         windowMs: this.limits.windowMs,
       },
     }
   }
 
-  resetCounters(): void {
-    this.counters = { socketsTotal: 0, joinsTotal: 0, framesIn: 0, framesOut: 0, heartbeats: 0, messagesDelivered: 0 }
-    this.events.reset()
-    this.joins.reset()
+  /** Zeroes the counters and rate windows and lifts every injected fault. */
+  reset(): void {
+    this.counters = zeroCounters()
+    for (const window of [this.events, this.joins, this.presenceEvents]) window.reset()
     this.faults.stallUntil = 0
     this.faults.refuseUntil = 0
     this.faults.latencyMs = 0
@@ -256,9 +260,15 @@ export class RealtimeEngine {
   }
 }
 
-function stripRefs(meta: PresenceMeta): Record<string, unknown> {
-  const { phx_ref: _ref, phx_ref_prev: _prev, ...rest } = meta
-  return rest
+export type EngineStats = ReturnType<RealtimeEngine['stats']>
+
+/** A filter that throws must not stop the routing of one change to other channels. */
+function safeMatch(matches: (change: RowChange) => boolean, change: RowChange): boolean {
+  try {
+    return matches(change)
+  } catch {
+    return false
+  }
 }
 
 const round = (n: number) => Math.round(n * 100) / 100

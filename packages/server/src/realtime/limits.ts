@@ -16,7 +16,7 @@ export interface Limits {
   windowMs: number
 }
 
-export const DEFAULT_LIMITS: Limits = {
+export const DEFAULT_LIMITS = {
   maxConcurrentUsers: 200,
   maxEventsPerSecond: 100,
   maxJoinsPerSecond: 100,
@@ -25,7 +25,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxPayloadSizeKb: 3000,
   maxPresenceCallsPer30s: 5,
   windowMs: 60_000,
-}
+} as const satisfies Limits
 
 /** Effectively no limits, for benchmarks of the baseline (one socket per tab). */
 export const NO_LIMITS: Limits = {
@@ -39,7 +39,10 @@ export const NO_LIMITS: Limits = {
   windowMs: 60_000,
 }
 
-/** Counts events in one-second buckets and reports the average rate over the window. */
+/**
+ * Counts events in one-second buckets and reports the average rate over the window. The real server
+ * keeps 60 s moving averages checked every 5 s, so bursts pass; this is the same idea, checked at once.
+ */
 export class RateWindow {
   #buckets = new Map<number, number>()
   #now: () => number
@@ -72,4 +75,27 @@ export class RateWindow {
     const oldest = Math.floor((this.#now() - this.windowMs) / 1000)
     for (const second of this.#buckets.keys()) if (second <= oldest) this.#buckets.delete(second)
   }
+}
+
+export const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as readonly (keyof Limits)[]
+
+/** `false` → no limits; a partial object → defaults with those values replaced. */
+export function resolveLimits(limits: Partial<Limits> | false | undefined): Limits {
+  if (limits === false) return { ...NO_LIMITS }
+  const resolved: Limits = { ...DEFAULT_LIMITS }
+  for (const [name, value] of Object.entries(limits ?? {})) {
+    if (value === undefined) continue
+    const problem = checkLimit(name, value)
+    if (problem) throw new TypeError(problem)
+    resolved[name as keyof Limits] = value
+  }
+  return resolved
+}
+
+/** A sentence saying what is wrong with one limit setting, or null. */
+export function checkLimit(name: string, value: unknown): string | null {
+  if (!(LIMIT_NAMES as readonly string[]).includes(name)) return `unknown limit "${name}"; known: ${LIMIT_NAMES.join(', ')}`
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return `limit "${name}" must be a positive number`
+  if (name === 'windowMs' && value < 1000) return 'limit "windowMs" must be at least 1000 (one-second buckets)'
+  return null
 }

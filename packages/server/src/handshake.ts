@@ -1,0 +1,61 @@
+/**
+ * The websocket handshake of the real server (realtime-protocol.md §1.2), checked before the socket
+ * opens: path, vsn, API key (a JWT with `role` and `exp`), the concurrent-user and joins quotas.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { WebSocketServer } from 'ws'
+import { sleep } from './clock.ts'
+import { SUPPORTED_VSN, type Vsn } from './realtime/codec.ts'
+import type { RealtimeEngine } from './realtime/engine.ts'
+import { Session } from './realtime/session.ts'
+
+export const WEBSOCKET_PATHS: readonly string[] = ['/realtime/v1/websocket', '/socket/websocket']
+
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+}
+
+export interface UpgradeHandlerOptions {
+  engine: RealtimeEngine
+  wss: WebSocketServer
+  /** The real server sleeps 2000 ms before answering a refused handshake. */
+  connectErrorDelayMs: number
+}
+
+export function createUpgradeHandler({ engine, wss, connectErrorDelayMs }: UpgradeHandlerOptions) {
+  return async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const refuse = async (status: number, error?: string): Promise<void> => {
+      // Only the JSON errors are delayed (CONNECT_ERROR_BACKOFF_MS); 403/404/503 answer at once.
+      if (error !== undefined && connectErrorDelayMs > 0) await sleep(engine.clock, connectErrorDelayMs)
+      if (socket.destroyed) return
+      const body = error === undefined ? '' : JSON.stringify({ error })
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+          (body ? 'Content-Type: application/json\r\n' : '') +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      )
+    }
+    if (!WEBSOCKET_PATHS.includes(url.pathname)) return refuse(404)
+    if (engine.clock.now() < engine.faults.refuseUntil) return refuse(503)
+    const vsn = url.searchParams.get('vsn') ?? '1.0.0'
+    if (!(SUPPORTED_VSN as readonly string[]).includes(vsn)) return refuse(403)
+    // The header wins over the query parameter.
+    const header = req.headers['x-api-key']
+    const key = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('apikey')
+    const verified = await engine.verifier.verify(key, engine.clock.now())
+    if (!verified.ok) return refuse(401, verified.error.message)
+    const limits = engine.limits
+    if (engine.concurrentUsers() >= limits.maxConcurrentUsers) return refuse(429, 'Too many connected users')
+    if (engine.joins.rate() > limits.maxJoinsPerSecond) return refuse(429, 'Too many joins per second')
+    if (socket.destroyed) return
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      new Session(engine, ws, vsn as Vsn, String(key))
+    })
+  }
+}
