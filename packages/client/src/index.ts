@@ -11,7 +11,7 @@
  *   .subscribe((status) => console.log(status))
  */
 import { RealtimeError } from './errors.ts'
-import { connectToHub } from './connect.ts'
+import { connectToHub, sharedWorkerSupported } from './connect.ts'
 import { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
 
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
@@ -85,6 +85,7 @@ export function createSharedRealtime(supabaseUrl: string, supabaseKey: string, o
     hubOptions,
     accessToken: options.accessToken,
     endpoint: options.endpoint ?? connectToHub,
+    hubKind: options.endpoint ? 'custom' : sharedWorkerSupported() ? 'shared-worker' : 'in-page',
     hubCheckIntervalMs: options.hubCheckIntervalMs ?? 5_000,
   })
   return realtime

@@ -30,7 +30,7 @@ import { SharedChannel, type ChannelHost } from './channel.ts'
 import { RealtimeError } from './errors.ts'
 import { Listeners, unsubscriber, type Unsubscribe } from './disposable.ts'
 import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
-import { sharedWorkerSupported, type HubEndpoint } from './connect.ts'
+import type { HubEndpoint } from './connect.ts'
 import { ManagedSubscriptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
 
 export interface SharedRealtimeOptions extends HubOptions {
@@ -48,6 +48,8 @@ export interface ResolvedClientConfig {
   hubOptions: HubOptions
   accessToken?: () => Promise<string | null>
   endpoint: () => HubEndpoint | Promise<HubEndpoint>
+  /** Where the hub runs: the origin's SharedWorker, this page (no SharedWorker), or an endpoint the app gave. */
+  hubKind: 'shared-worker' | 'in-page' | 'custom'
   hubCheckIntervalMs: number
 }
 
@@ -179,7 +181,7 @@ export class SharedRealtime implements ChannelHost {
   /** Diagnostics with a severity and what to do about each. */
   async healthCheck(): Promise<Finding[]> {
     const findings = await this.#call('healthCheck()', (api) => api.healthCheck())
-    if (!sharedWorkerSupported()) {
+    if (this.#config.hubKind === 'in-page') {
       findings.push({
         id: 'no-shared-worker',
         severity: 'warning',
