@@ -53,8 +53,7 @@ export class FakeSocket {
 
   send(data: unknown): void {
     if (this.readyState !== 1) throw new Error('socket not open')
-    if (typeof data !== 'string') return
-    const frame = JSON.parse(data) as Frame
+    const frame = typeof data === 'string' ? (JSON.parse(data) as Frame) : FakeSocket.decodeBroadcast(data as ArrayBuffer)
     this.sent.push(frame)
     const [joinRef, ref, topic, event, payload] = frame
     if (event === 'heartbeat' && FakeSocket.answerHeartbeats) this.serverSend([null, ref, 'phoenix', 'phx_reply', { status: 'ok', response: {} }])
@@ -62,7 +61,19 @@ export class FakeSocket {
       const postgres = (payload?.config?.postgres_changes ?? []).map((b: object, i: number) => ({ ...b, id: 1000 + i }))
       this.serverSend([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: { postgres_changes: postgres } }])
     }
-    if (event === 'phx_leave') this.serverSend([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: {} }])
+    if (event === 'phx_leave' || event === 'broadcast') this.serverSend([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: {} }])
+  }
+
+  /** Binary kind 3 (a client broadcast, realtime-protocol.md §2.2) as a frame tuple. */
+  static decodeBroadcast(data: ArrayBuffer | Uint8Array): Frame {
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
+    const text = new TextDecoder()
+    let offset = 7
+    const take = (n: number) => text.decode(bytes.subarray(offset, (offset += n)))
+    const [joinRef, ref, topic, event] = [take(bytes[1]), take(bytes[2]), take(bytes[3]), take(bytes[4])]
+    offset += bytes[5]
+    const payload = bytes[6] === 1 ? JSON.parse(text.decode(bytes.subarray(offset))) : bytes.slice(offset).buffer
+    return [joinRef, ref, topic, 'broadcast', { type: 'broadcast', event, payload }]
   }
 
   /** Delivers a frame from the "server" on the next tick. */

@@ -192,6 +192,36 @@ describe('socket hub', () => {
     hub.close()
   })
 
+  it('caps channels per socket with a clear error instead of a server refusal', async () => {
+    const { hub, tab } = setupHub({ limits: { maxChannels: 3 } })
+    for (const topic of ['a', 'b', 'c']) {
+      expect(hub.subscribe(tab, { subscriptionId: topic, topic, config: {}, bindings: [] })).toBeNull()
+    }
+    const refused = hub.subscribe(tab, { subscriptionId: 'd', topic: 'd', config: {}, bindings: [] })
+    expect(refused).toMatchObject({ code: 'rate-limited' })
+    expect(refused?.message).toContain('limits.maxChannels = 3')
+    // Another subscription to a topic that is already joined costs no channel.
+    expect(hub.subscribe(tab, { subscriptionId: 'a2', topic: 'a', config: {}, bindings: [] })).toBeNull()
+    hub.close()
+  })
+
+  it('paces sends under eventsPerSecond and refuses a burst it cannot pace within timeoutMs', async () => {
+    const { hub, subscribe } = setupHub({ limits: { eventsPerSecond: 10 }, timeoutMs: 500 })
+    subscribe('a')
+    await vi.advanceTimersByTimeAsync(50)
+    const sends = Array.from({ length: 20 }, (_, i) => hub.send('s-a', { type: 'broadcast', event: 'e', payload: { i } }, { messageId: `m${i}` }))
+    await vi.advanceTimersByTimeAsync(2000)
+    const results = await Promise.all(sends)
+    const refused = results.filter((r) => typeof r === 'object')
+    // 10 go at once, 5 more fit in the 500 ms window at 10/s; the rest are refused with a clear error.
+    expect(results.filter((r) => r === 'ok')).toHaveLength(15)
+    expect(refused).toHaveLength(5)
+    expect(refused[0]).toMatchObject({ code: 'rate-limited', retryable: true })
+    const pushed = FakeSocket.open[0].sent.filter((f) => f[3] === 'broadcast')
+    expect(pushed.map((f) => f[4].payload.i)).toEqual(results.flatMap((r, i) => (r === 'ok' ? [i] : [])))
+    hub.close()
+  })
+
   it('leaves no timer running after close()', async () => {
     const { hub, subscribe } = setupHub()
     subscribe('a')
