@@ -55,8 +55,10 @@ describe('one socket for every tab', () => {
     expect(s.channels).toEqual({ 'realtime:lobby': 1, 'realtime:kitchen': 1 })
     expect(s.joinsTotal).toBe(2)
     // Health reaches tabs as pushes (spaced 50 ms apart): the mirror catches up.
-    await eventually(() => tabs[0].getHealthStatus().tabCount === 5, { what: 'tabCount 5' })
-    expect(tabs[0].getHealthStatus().subscriptionCount).toBe(7)
+    await eventually(() => {
+      const health = tabs[0].getHealthStatus()
+      return health.tabCount === 5 && health.subscriptionCount === 7 && health.channelCount === 2
+    }, { what: '5 tabs, 7 subscriptions, 2 channels in the health mirror' })
   })
 
   it('delivers a broadcast from tab 1 to the other tabs, and to tab 1 only with self', async () => {
