@@ -314,13 +314,15 @@ export class Session {
       if (payloadBytes(payload) > engine.limits.maxPayloadSizeKb * 1000 + 500) {
         return this.closeChannel(join, 'Track message size exceeded')
       }
+      // The reply precedes the diff, as on the real server (the diff travels through PubSub).
+      this.#reply(message, 'ok', {})
       engine.track(join, payload as Record<string, unknown>)
     } else if (body.event === 'untrack') {
+      this.#reply(message, 'ok', {})
       engine.untrack(join)
     } else {
-      return this.#reply(message, 'error', { reason: `unknown presence event: ${String(body.event)}` })
+      this.#reply(message, 'error', { reason: `unknown presence event: ${String(body.event)}` })
     }
-    if (this.joins.get(join.topic) === join) this.#reply(message, 'ok', {})
   }
 
   /** Never answered (§11). A valid new token re-arms the expiry check; an invalid one closes the channel. */
