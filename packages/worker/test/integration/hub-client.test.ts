@@ -169,4 +169,34 @@ describe('one socket for every tab', () => {
     expect(() => tab.channel('after')).toThrow(/after close/)
     await expect(tab.setAuth('x')).rejects.toMatchObject({ code: 'closed' })
   })
+
+  it('recovers from a channel the server closed for too many messages, backing off at least maxMs', async () => {
+    handle = setupHub(server, {}, { backoff: { initialMs: 50, maxMs: 300 }, limits: { eventsPerSecond: 1000 } })
+    const [one, two] = [handle.openTab(), handle.openTab()]
+    const got: unknown[] = []
+    const statuses: string[] = []
+    const a = one.channel('flood', { config: { broadcast: { self: true } } }).on('broadcast', { event: '*' }, () => {})
+    const b = two.channel('flood').on('broadcast', { event: '*' }, (p) => got.push(p))
+    await subscribed(a)
+    b.subscribe((status) => statuses.push(status))
+    await eventually(() => statuses.includes('SUBSCRIBED'))
+    await dev(server, 'limits', { maxEventsPerSecond: 5, windowMs: 1000 })
+    try {
+      const outsider = directClient().channel('flood')
+      await subscribed(outsider)
+      for (let i = 0; i < 20; i++) await outsider.send({ type: 'broadcast', event: 'burst', payload: { i } })
+      const closedAt = Date.now()
+      await eventually(() => statuses.includes('CHANNEL_ERROR'), { what: 'the server closing the channel' })
+      const lastError = await eventually(() => one.getHealthStatus().lastError, { what: 'lastError in the mirror' })
+      expect(lastError).toMatchObject({ code: 'rate-limited', message: 'Too many messages per second', retryable: true })
+      await dev(server, 'limits', { maxEventsPerSecond: 100_000 })
+      await eventually(() => statuses.at(-1) === 'SUBSCRIBED', { what: 'rejoin after backoff' })
+      expect(Date.now() - closedAt).toBeGreaterThanOrEqual(300)
+      await a.send({ type: 'broadcast', event: 'after', payload: { ok: true } })
+      await eventually(() => got.some((p: any) => p.event === 'after'), { what: 'events flow again' })
+    } finally {
+      await dev(server, 'limits', { maxEventsPerSecond: 100, windowMs: 60_000 })
+    }
+  })
 })
+
