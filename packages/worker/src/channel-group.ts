@@ -6,6 +6,7 @@
 import type { RealtimeChannel } from '@supabase/supabase-js'
 import { phoenixChannelOf, phoenixSocketOf } from './realtime-internals.ts'
 import { Timeout } from './clock.ts'
+import { MergedPresence } from './merged-presence.ts'
 import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey, type JoinSpec } from './join-spec.ts'
 import { classifyServerReason, describeReason, errorPayload, type ClassifiedReason, type RealtimeErrorPayload } from './protocol/errors.ts'
 import { MESSAGE_ID_FIELD } from './protocol/wire.ts'
@@ -23,10 +24,6 @@ interface Subscription {
 
 type GroupState = 'closed' | 'joining' | 'joined' | 'errored' | 'failed' | 'waiting-token'
 
-/** Presence pushes allowed per channel in a fixed 30 s window (realtime-protocol.md §7). */
-const PRESENCE_LIMIT = 5
-const PRESENCE_WINDOW_MS = 30_000
-
 
 export class ChannelGroup {
   readonly topic: string
@@ -39,14 +36,10 @@ export class ChannelGroup {
   #attempt = 0
   #retry: Timeout
   #leave: Timeout
-  #presenceTimer: Timeout
   #lostAt: number | null = null
   #lastSystemError: string | null = null
   lastRefusal: ClassifiedReason | null = null
-  #trackers = new Map<string, { payload: Record<string, unknown>; seq: number }>()
-  #trackSeq = 0
-  #appliedPresence: string | null = null
-  #presencePushes: number[] = []
+  #presence: MergedPresence
   #flushing = false
   #disposed = false
 
@@ -56,7 +49,7 @@ export class ChannelGroup {
     this.#private = isPrivate
     this.#retry = new Timeout(hub.clock)
     this.#leave = new Timeout(hub.clock)
-    this.#presenceTimer = new Timeout(hub.clock)
+    this.#presence = new MergedPresence(hub.clock)
   }
 
   get size(): number {
@@ -127,7 +120,7 @@ export class ChannelGroup {
 
   remove(subscriptionId: string): void {
     if (!this.#subs.delete(subscriptionId)) return
-    if (this.#trackers.delete(subscriptionId)) this.#applyPresence()
+    if (this.#presence.delete(subscriptionId)) this.#applyPresence()
     if (this.#subs.size === 0) {
       this.#leave.set(this.#hub.options.leaveGraceMs, () => this.#leaveNow())
     }
@@ -199,7 +192,7 @@ export class ChannelGroup {
         }
       }
       this.#lostAt = null
-      this.#appliedPresence = null
+      this.#presence.forgetApplied()
       this.#applyPresence()
       void this.#flush()
       hub.notify()
@@ -353,36 +346,19 @@ export class ChannelGroup {
   // ---- presence ------------------------------------------------------------------------
 
   track(subscriptionId: string, payload: Record<string, unknown>): SendStatus {
-    this.#trackers.set(subscriptionId, { payload, seq: ++this.#trackSeq })
+    this.#presence.set(subscriptionId, payload)
     this.#applyPresence()
     return this.isJoined ? 'ok' : 'queued'
   }
 
   untrack(subscriptionId: string): SendStatus {
-    this.#trackers.delete(subscriptionId)
+    this.#presence.delete(subscriptionId)
     this.#applyPresence()
     return this.isJoined ? 'ok' : 'queued'
   }
 
-  /** One presence per socket: the latest track() of any tab, pushed within the server's rate limit. */
   #applyPresence(): void {
-    if (!this.isJoined || !this.#instance) return
-    let latest: { payload: Record<string, unknown>; seq: number } | null = null
-    for (const t of this.#trackers.values()) if (!latest || t.seq > latest.seq) latest = t
-    const wanted = latest ? JSON.stringify(latest.payload) : null
-    if (wanted === this.#appliedPresence) return
-    const now = this.#hub.clock.now()
-    this.#presencePushes = this.#presencePushes.filter((t) => now - t < PRESENCE_WINDOW_MS)
-    if (this.#presencePushes.length >= PRESENCE_LIMIT) {
-      const due = this.#presencePushes[0] + PRESENCE_WINDOW_MS - now
-      if (!this.#presenceTimer.pending) this.#presenceTimer.set(due, () => this.#applyPresence())
-      return
-    }
-    this.#presencePushes.push(now)
-    const previous = this.#appliedPresence
-    this.#appliedPresence = wanted
-    if (latest) void this.#instance.track(latest.payload)
-    else if (previous !== null) void this.#instance.untrack()
+    this.#presence.apply(this.isJoined ? this.#instance : null, () => this.#applyPresence())
   }
 
   // ---- sends ---------------------------------------------------------------------------
@@ -479,7 +455,7 @@ export class ChannelGroup {
     this.#disposed = true
     this.#retry.clear()
     this.#leave.clear()
-    this.#presenceTimer.clear()
+    this.#presence.dispose()
   }
 }
 

@@ -25,6 +25,7 @@ import type { BindingSpec, BroadcastMessage, ProjectRef, SendOptions, SendStatus
 import type { TabSession } from './tab-session.ts'
 import { HubMetrics } from './metrics.ts'
 import { AlertEngine } from './alerts.ts'
+import { findingsOf, performanceMetricsOf } from './diagnostics.ts'
 import type { AlertRule, Finding, PerformanceMetrics } from './protocol/metrics.ts'
 
 export interface SocketHubOptions {
@@ -542,91 +543,12 @@ export class SocketHub {
   }
 
   performanceMetrics(): PerformanceMetrics {
-    const c = this.metrics.counters
-    const outbox = this.outbox.health()
-    return {
-      at: this.#o.clock.now(),
-      hubUptimeMs: this.#o.clock.now() - this.metrics.startedAt,
-      totals: {
-        messagesIn: c.messagesIn,
-        messagesOut: c.messagesOut,
-        bytesIn: c.bytesIn,
-        bytesOut: c.bytesOut,
-        deliveries: c.deliveries,
-        joins: c.joins,
-        connects: c.connects,
-        reconnects: c.reconnects,
-        socketsOpened: c.socketsOpened,
-        heartbeats: c.heartbeats,
-        errors: c.errors,
-        outboxFlushed: c.outboxFlushed,
-        outboxDropped: outbox.dropped,
-        outboxExpired: outbox.expired,
-      },
-      latency: { heartbeat: this.metrics.percentiles('heartbeatMs'), delivery: null },
-      channels: [...this.#groups.values()].map((g) => ({
-        topic: g.topic,
-        state: g.state,
-        subscribers: g.size,
-        ...this.metrics.channelCounters(g.topic),
-      })),
-    }
+    return performanceMetricsOf(this)
   }
 
   /** Diagnostics with what to do about each (issue 6). */
   findings(): Finding[] {
-    const findings: Finding[] = []
-    const health = this.health()
-    const troubled = [...this.#groups.values()].filter((g) => g.troubled)
-    if (troubled.length > 0) {
-      findings.push({
-        id: 'channels-in-error',
-        severity: 'warning',
-        message: `${troubled.length} channel(s) in error: ${troubled.map((g) => `${g.topic} (${g.state}${g.lastRefusal ? `: ${g.lastRefusal.message}` : ''})`).join(', ')}`,
-        advice: 'Check the reason: unauthorized channels need a valid token or RLS policy; rate-limited ones recover after backoff.',
-      })
-    }
-    const reconnects = this.metrics.perMinute('reconnects')
-    if (reconnects >= 3) {
-      findings.push({
-        id: 'many-reconnects',
-        severity: reconnects >= 10 ? 'critical' : 'warning',
-        message: `${reconnects} reconnects in the last minute`,
-        advice: 'The network or the server is unstable; see lastError. The circuit breaker stops attempts after repeated failures.',
-      })
-    }
-    if (health.status === 'circuit-open') {
-      findings.push({ id: 'circuit-open', severity: 'critical', message: `circuit open: ${health.reason}`, advice: 'Fix the cause, then call reconnect().' })
-    }
-    const stalled = [...this.#tabs].filter((t) => t.stalled)
-    if (stalled.length > 0) {
-      findings.push({
-        id: 'stalled-tabs',
-        severity: 'warning',
-        message: `${stalled.length} tab(s) are not taking deliveries (frozen, or gone without a goodbye): ${stalled.map((t) => t.tabId).join(', ')}`,
-        advice: 'Their events are dropped and they are told to resync when they wake; a closed tab is released when its Web Lock is.',
-      })
-    }
-    const outbox = health.outbox
-    if (outbox.size > this.options.outbox.maxSize / 2 || (outbox.oldestAgeMs ?? 0) > 60_000) {
-      findings.push({
-        id: 'outbox-backing-up',
-        severity: outbox.size >= this.options.outbox.maxSize ? 'critical' : 'warning',
-        message: `${outbox.size} message(s) queued, the oldest ${Math.round((outbox.oldestAgeMs ?? 0) / 1000)} s old${outbox.dropped ? `, ${outbox.dropped} dropped` : ''}`,
-        advice: 'Messages wait for the channel to be joined; if it stays down, check the connection state and lastError.',
-      })
-    }
-    if (outbox.storage === 'memory' && outbox.size > 0) {
-      findings.push({ id: 'outbox-in-memory', severity: 'warning', message: 'the outbox is kept in memory only (IndexedDB failed or is missing)', advice: 'Queued messages are lost if every tab closes.' })
-    }
-    const heartbeat = this.metrics.percentiles('heartbeatMs')
-    if (heartbeat && heartbeat.p95 > 1000) {
-      findings.push({ id: 'high-latency', severity: 'warning', message: `heartbeat p95 is ${heartbeat.p95} ms`, advice: 'A slow network or an overloaded server; deliveries will lag by as much.' })
-    }
-    if (this.metrics.perMinute('errors') >= 10) {
-      findings.push({ id: 'error-rate', severity: 'warning', message: `${this.metrics.perMinute('errors')} errors in the last minute`, advice: 'See lastError and the channel states.' })
-    }
-    return findings
+    return findingsOf(this)
   }
 
   setAlertRules(rules: AlertRule[]): void {
