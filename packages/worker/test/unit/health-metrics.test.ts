@@ -3,32 +3,11 @@
  * fake timers).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { SocketHub } from '../../src/socket-hub.ts'
-import { TabSession } from '../../src/tab-session.ts'
-import { createMemoryOutboxStore } from '../../src/outbox.ts'
 import { resolveHubOptions } from '../../src/protocol/options.ts'
-import { systemClock } from '../../src/clock.ts'
-import type { TabEvent } from '../../src/protocol/wire.ts'
 import { FakeSocket } from '../support/fake-socket.ts'
+import { setupSocketHub } from '../support/socket-hub.ts'
 
-function setup() {
-  const hub = new SocketHub({
-    project: { realtimeUrl: 'ws://fake/realtime/v1', apiKey: 'anon' },
-    options: resolveHubOptions({ heartbeatIntervalMs: 1000, timeoutMs: 500, outbox: { maxSize: 4 } }),
-    epoch: 'epoch-1',
-    clock: systemClock,
-    random: () => 0.5,
-    store: createMemoryOutboxStore(),
-    transport: FakeSocket,
-    uuid: () => 'id',
-    onChange: () => {},
-  })
-  const events: TabEvent[] = []
-  const tab = new TabSession({ tabId: 'tab-1', sink: { deliver: (batch) => void events.push(...batch) }, now: () => Date.now() })
-  hub.attachTab(tab)
-  hub.setAuth(null)
-  return { hub, tab, events }
-}
+const setup = () => setupSocketHub({ outbox: { maxSize: 4 } }, () => 0.5, { token: null })
 
 beforeEach(() => {
   vi.useFakeTimers()

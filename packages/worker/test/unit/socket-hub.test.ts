@@ -6,35 +6,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SocketHub } from '../../src/socket-hub.ts'
 import { TabSession } from '../../src/tab-session.ts'
 import { createMemoryOutboxStore } from '../../src/outbox.ts'
-import { resolveHubOptions, type HubOptions } from '../../src/protocol/options.ts'
+import { resolveHubOptions } from '../../src/protocol/options.ts'
 import { systemClock } from '../../src/clock.ts'
 import { phoenixSocketOf } from '../../src/realtime-internals.ts'
-import type { TabEvent } from '../../src/protocol/wire.ts'
 import { FakeSocket } from '../support/fake-socket.ts'
+import { setupSocketHub } from '../support/socket-hub.ts'
 
-function setupHub(options: HubOptions = {}, random = () => 0.5) {
-  let n = 0
-  const hub = new SocketHub({
-    project: { realtimeUrl: 'ws://fake/realtime/v1', apiKey: 'anon' },
-    options: resolveHubOptions({ heartbeatIntervalMs: 1000, timeoutMs: 500, leaveGraceMs: 0, ...options }),
-    epoch: 'e1',
-    clock: systemClock,
-    random,
-    store: createMemoryOutboxStore(),
-    transport: FakeSocket,
-    uuid: () => `id-${++n}`,
-    onChange: () => {},
-  })
-  const events: TabEvent[] = []
-  const tab = new TabSession({ tabId: 't1', sink: { deliver: (batch) => void events.push(...batch) }, now: () => Date.now() })
-  hub.attachTab(tab)
-  hub.setAuth(null)
-  const subscribe = (topic: string) =>
-    hub.subscribe(tab, { subscriptionId: `s-${topic}`, topic, config: {}, bindings: [{ id: 1, type: 'broadcast', filter: { event: '*' } }] })
-  const statuses = (topic: string) =>
-    events.filter((e) => e.type === 'channel/status' && e.subscriptionId === `s-${topic}`).map((e) => (e as { status: string }).status)
-  return { hub, tab, events, subscribe, statuses }
-}
+const setupHub = setupSocketHub
 
 beforeEach(() => {
   vi.useFakeTimers()

@@ -1,0 +1,32 @@
+/** Builds a SocketHub on a FakeSocket with one tab whose deliveries are recorded. */
+import { SocketHub } from '../../src/socket-hub.ts'
+import { TabSession } from '../../src/tab-session.ts'
+import { createMemoryOutboxStore } from '../../src/outbox.ts'
+import { resolveHubOptions, type HubOptions } from '../../src/protocol/options.ts'
+import { systemClock } from '../../src/clock.ts'
+import type { TabEvent } from '../../src/protocol/wire.ts'
+import { FakeSocket } from './fake-socket.ts'
+
+export function setupSocketHub(options: HubOptions = {}, random = () => 0.5, { token = null as string | null | undefined } = {}) {
+  let n = 0
+  const hub = new SocketHub({
+    project: { realtimeUrl: 'ws://fake/realtime/v1', apiKey: 'anon' },
+    options: resolveHubOptions({ heartbeatIntervalMs: 1000, timeoutMs: 500, leaveGraceMs: 0, ...options }),
+    epoch: 'epoch-1',
+    clock: systemClock,
+    random,
+    store: createMemoryOutboxStore(),
+    transport: FakeSocket,
+    uuid: () => `id-${++n}`,
+    onChange: () => {},
+  })
+  const events: TabEvent[] = []
+  const tab = new TabSession({ tabId: 'tab-1', sink: { deliver: (batch) => void events.push(...batch) }, now: () => Date.now() })
+  hub.attachTab(tab)
+  if (token !== undefined) hub.setAuth(token)
+  const subscribe = (topic: string) =>
+    hub.subscribe(tab, { subscriptionId: `s-${topic}`, topic, config: {}, bindings: [{ id: 1, type: 'broadcast', filter: { event: '*' } }] })
+  const statuses = (topic: string) =>
+    events.filter((e) => e.type === 'channel/status' && e.subscriptionId === `s-${topic}`).map((e) => (e as { status: string }).status)
+  return { hub, tab, events, subscribe, statuses }
+}
