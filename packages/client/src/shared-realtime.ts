@@ -31,6 +31,7 @@ import { RealtimeError } from './errors.ts'
 import { Listeners, unsubscriber, type Unsubscribe } from './disposable.ts'
 import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
 import type { HubEndpoint } from './connect.ts'
+import { listenToPage } from './page-lifecycle.ts'
 import { ManagedSubscriptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
 
 export interface SharedRealtimeOptions extends HubOptions {
@@ -538,34 +539,16 @@ export class SharedRealtime implements ChannelHost {
 
   /** Forwards network and visibility changes, and says goodbye on pagehide. */
   #listenToPage(): void {
-    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return
-    const hint = (h: { online?: boolean; visible?: boolean }) => {
-      const conn = this.#conn
-      if (conn) void withTimeout(conn.remote.hint(h), this.#timeoutMs(), 'hint').catch(() => {})
-    }
-    const online = () => hint({ online: true })
-    const offline = () => hint({ online: false })
-    const visibility = () => hint({ visible: document.visibilityState !== 'hidden' })
-    const pagehide = () => {
-      const conn = this.#conn
-      if (conn) void conn.remote.bye().catch(() => {})
-    }
-    const pageshow = (event: PageTransitionEvent) => {
-      // Back from the back/forward cache: the hub dropped this tab at pagehide, so register again.
-      if (event.persisted && this.#conn) void this.#hubLost(this.#conn).catch(() => {})
-    }
-    window.addEventListener('online', online)
-    window.addEventListener('offline', offline)
-    window.addEventListener('pagehide', pagehide)
-    window.addEventListener('pageshow', pageshow)
-    document.addEventListener('visibilitychange', visibility)
-    this.#cleanupGlobals = () => {
-      window.removeEventListener('online', online)
-      window.removeEventListener('offline', offline)
-      window.removeEventListener('pagehide', pagehide)
-      window.removeEventListener('pageshow', pageshow)
-      document.removeEventListener('visibilitychange', visibility)
-    }
+    this.#cleanupGlobals = listenToPage({
+      hint: (hint) => {
+        const conn = this.#conn
+        if (conn) void withTimeout(conn.remote.hint(hint), this.#timeoutMs(), 'hint').catch(() => {})
+      },
+      goodbye: () => void this.#conn?.remote.bye().catch(() => {}),
+      restored: () => {
+        if (this.#conn) void this.#hubLost(this.#conn).catch(() => {})
+      },
+    })
   }
 }
 
