@@ -97,11 +97,18 @@ export function createHub(env: HubEnvironment = {}): Hub {
     let hub: SocketHub | null = null
     let stopWatching: () => void = () => {}
 
-    const drop = () => {
+    let sink: TabSink | null = null
+    /** Forgets the tab; `final` also frees the port and the tab's Comlink proxy (the tab is gone). */
+    const drop = (final = false) => {
       stopWatching()
       if (tab && hub) hub.detachTab(tab)
       tab?.close()
       tab = null
+      if (final) {
+        ;(sink as { [Comlink.releaseProxy]?: () => void } | null)?.[Comlink.releaseProxy]?.()
+        sink = null
+        ;(endpoint as { close?: () => void }).close?.()
+      }
     }
 
     const guard = async <T>(body: (hub: SocketHub, tab: TabSession) => Promise<Result<T>> | Result<T>): Promise<Result<T>> => {
@@ -115,7 +122,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
     }
 
     const api: HubPortApi = {
-      async hello(hello: TabHello, sink: TabSink) {
+      async hello(hello: TabHello, tabSink: TabSink) {
         if (closed) return fail(errorPayload('closed', 'the hub has shut down'))
         if (hello?.protocol !== PROTOCOL_VERSION) {
           return fail(errorPayload('protocol', `tab speaks protocol ${String(hello?.protocol)}, hub speaks ${PROTOCOL_VERSION}: reload the page`))
@@ -123,11 +130,12 @@ export function createHub(env: HubEnvironment = {}): Hub {
         const invalid = validateHubOptions(hello.options)
         if (invalid) return fail(invalid)
         if (tab) drop()
+        sink = tabSink
         const entry = projectFor(hello)
         hub = entry.hub
         tab = new TabSession({
           tabId: hello.tabId,
-          sink,
+          sink: tabSink,
           now: () => clock.now(),
           onError: (error) => env.log?.('tab', `delivery to ${hello.tabId} failed`, error),
         })
@@ -139,7 +147,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
         if (!hello.online) hub.hint({ online: false }, tab)
         const watched = tab
         stopWatching = liveness.watch(hello.tabId, () => {
-          if (tab === watched) drop()
+          if (tab === watched) drop(true)
         })
         await entry.ready
         return ok({ epoch, health: hub.health() })
@@ -225,7 +233,8 @@ export function createHub(env: HubEnvironment = {}): Hub {
         }),
       ping: async () => (closed ? fail(errorPayload('closed', 'the hub has shut down')) : ok(epoch)),
       bye: async () => {
-        drop()
+        // Answer first (Comlink posts the reply a few microtasks later): the port closes with the drop.
+        clock.setTimeout(() => drop(true), 0)
         return ok(null)
       },
     }
