@@ -5,13 +5,13 @@
 import type { WebSocket } from 'ws'
 import { compileBinding } from '../db/filters.ts'
 import { checkSubscription } from '../db/subscriptions.ts'
-import { canReadPrivate, isRealtimeTopic, prepareJoin, type ChannelJoin } from './channel-join.ts'
-import { decodeBinary, decodeText, encodeText, FrameError, payloadBytes, type DecodedMessage, type Message, type Vsn } from './codec.ts'
+import { isRealtimeTopic, prepareJoin, type ChannelJoin } from './channel-join.ts'
+import { handleAccessToken, handleBroadcast, handlePresence, type PushContext } from './channel-pushes.ts'
+import { decodeBinary, decodeText, encodeText, FrameError, type DecodedMessage, type Message, type Vsn } from './codec.ts'
 import type { RealtimeEngine } from './engine.ts'
 
 /** Frames above this are refused with close 1009, as the real server does (§1.2). */
 export const MAX_FRAME_BYTES = 5_000_000
-const PRESENCE_CALLS_WINDOW_MS = 30_000
 /** Token expiry is re-checked at least this often (§11). */
 const MAX_EXPIRY_CHECK_MS = 5 * 60_000
 
@@ -80,6 +80,10 @@ export class Session {
       go()
     }, at - now)
     this.#latencyTimers.add(timer)
+  }
+
+  #pushContext(message: Message): PushContext {
+    return { engine: this.#engine, session: this, reply: (status, response) => this.#reply(message, status, response) }
   }
 
   #reply(message: Message, status: 'ok' | 'error', response: unknown): void {
@@ -166,11 +170,11 @@ export class Session {
         this.#sendClose(join)
         return this.#drop(join)
       case 'broadcast':
-        return this.#broadcast(join, message)
+        return handleBroadcast(this.#pushContext(message), join, message)
       case 'presence':
-        return this.#presence(join, message)
+        return handlePresence(this.#pushContext(message), join, message)
       case 'access_token':
-        return this.#accessToken(join, message)
+        return handleAccessToken(this.#pushContext(message), join, message)
       default:
         engine.log(`unknown event "${message.event}" on ${message.topic}`)
         return this.#reply(message, 'error', { reason: `unknown event: ${message.event}` })
@@ -201,7 +205,7 @@ export class Session {
     this.joins.set(join.topic, join)
     engine.addToRoom(join)
     engine.counters.joinsTotal++
-    this.#armExpiry(join)
+    this.armExpiry(join)
     this.#reply(message, 'ok', { postgres_changes: join.bindings })
     if (join.presenceEnabled) this.push(join.topic, 'presence_state', engine.presenceState(join.roomKey))
     if (join.bindings.length > 0) void this.#subscribePostgres(join)
@@ -232,7 +236,8 @@ export class Session {
     this.system(join, 'postgres_changes', 'ok', 'Subscribed to PostgreSQL')
   }
 
-  #armExpiry(join: ChannelJoin): void {
+  /** Re-checks the channel token at min(5 min, exp − now) (§11). */
+  armExpiry(join: ChannelJoin): void {
     const clock = this.#engine.clock
     clock.clearTimeout(join.expiryTimer)
     const msLeft = join.claims.exp * 1000 - clock.now()
@@ -243,7 +248,7 @@ export class Session {
     if (this.joins.get(join.topic) !== join) return
     const secondsAgo = Math.floor(this.#engine.clock.now() / 1000) - join.claims.exp
     if (secondsAgo >= 0) this.closeChannel(join, `Token has expired ${secondsAgo} seconds ago`)
-    else this.#armExpiry(join)
+    else this.armExpiry(join)
   }
 
   /** `/_dev/expire-tokens`: treats every channel token of this socket as expired now. */
@@ -272,76 +277,6 @@ export class Session {
     this.#engine.removeFromRoom(join)
   }
 
-  // ---- channel events --------------------------------------------------------------------
-
-  #broadcast(join: ChannelJoin, message: DecodedMessage): void {
-    const engine = this.#engine
-    engine.events.add()
-    const body = message.payload as { event?: unknown; payload?: unknown } | null
-    if (typeof body !== 'object' || body === null || typeof body.event !== 'string') {
-      engine.log(`broadcast without an event on ${join.topic} dropped`)
-      if (join.ack) this.#reply(message, 'error', { reason: 'broadcast payload must have an event' })
-      return
-    }
-    if (payloadBytes(body.payload) > engine.limits.maxPayloadSizeKb * 1000 + 500) {
-      return this.#reply(message, 'error', 'payload_size_exceeded')
-    }
-    const encoding = message.binary ? message.encoding : 'text'
-    engine.broadcast(join.roomKey, join.topic, body.event, body.payload ?? {}, join, encoding)
-    // The sender's channel may have been closed by the events quota.
-    if (join.ack && this.joins.get(join.topic) === join) this.#reply(message, 'ok', {})
-  }
-
-  #presence(join: ChannelJoin, message: DecodedMessage): void {
-    const engine = this.#engine
-    const now = engine.clock.now()
-    engine.events.add()
-    const body = (typeof message.payload === 'object' && message.payload !== null ? message.payload : {}) as { event?: unknown; payload?: unknown }
-    join.presenceCalls = join.presenceCalls.filter((t) => now - t < PRESENCE_CALLS_WINDOW_MS)
-    if (join.presenceCalls.length >= engine.limits.maxPresenceCallsPer30s) {
-      return this.closeChannel(join, 'Client presence rate limit exceeded')
-    }
-    join.presenceCalls.push(now)
-    engine.presenceEvents.add()
-    if (engine.presenceEvents.rate() > engine.limits.maxPresenceEventsPerSecond) {
-      return this.closeChannel(join, 'Too many presence messages per second')
-    }
-    if (body.event === 'track') {
-      const payload = body.payload ?? {}
-      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-        return this.#reply(message, 'error', { reason: 'Presence track payload must be a map' })
-      }
-      if (payloadBytes(payload) > engine.limits.maxPayloadSizeKb * 1000 + 500) {
-        return this.closeChannel(join, 'Track message size exceeded')
-      }
-      // The reply precedes the diff, as on the real server (the diff travels through PubSub).
-      this.#reply(message, 'ok', {})
-      engine.track(join, payload as Record<string, unknown>)
-    } else if (body.event === 'untrack') {
-      this.#reply(message, 'ok', {})
-      engine.untrack(join)
-    } else {
-      this.#reply(message, 'error', { reason: `unknown presence event: ${String(body.event)}` })
-    }
-  }
-
-  /** Never answered (§11). A valid new token re-arms the expiry check; an invalid one closes the channel. */
-  async #accessToken(join: ChannelJoin, message: DecodedMessage): Promise<void> {
-    const token = (message.payload as { access_token?: unknown } | null)?.access_token
-    // Equal, null and `sb_…` values are ignored: sign-out does not demote a joined channel.
-    if (token === null || token === undefined || token === join.token) return
-    if (typeof token !== 'string' || token.startsWith('sb_')) return
-    if (token === '') return this.closeChannel(join, 'The token provided is not a valid JWT')
-    const verified = await this.#engine.verifier.verify(token, this.#engine.clock.now())
-    if (this.joins.get(join.topic) !== join) return
-    if (!verified.ok) return this.closeChannel(join, verified.error.message)
-    if (join.private && !canReadPrivate(verified.claims.role)) {
-      return this.closeChannel(join, `You no longer have permission to read from this Channel topic: ${join.subtopic}`)
-    }
-    join.token = token
-    join.claims = verified.claims
-    this.#armExpiry(join)
-  }
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

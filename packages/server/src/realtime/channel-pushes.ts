@@ -1,0 +1,91 @@
+/**
+ * What a joined channel does with a client push: `broadcast` (§6), `presence` (§7) and
+ * `access_token` (§11), with the real server's replies, limits and channel-fatal errors.
+ */
+import { canReadPrivate, type ChannelJoin } from './channel-join.ts'
+import { payloadBytes, type DecodedMessage } from './codec.ts'
+import type { RealtimeEngine } from './engine.ts'
+import type { Session } from './session.ts'
+
+export interface PushContext {
+  engine: RealtimeEngine
+  session: Session
+  /** Replies to the push being handled (`phx_reply` with its join_ref and ref). */
+  reply(status: 'ok' | 'error', response: unknown): void
+}
+
+/** The real server's rule: refused above `max_payload_size_in_kb` × 1000 + 500 bytes. */
+function overPayloadLimit(engine: RealtimeEngine, payload: unknown): boolean {
+  return payloadBytes(payload) > engine.limits.maxPayloadSizeKb * 1000 + 500
+}
+
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+export function handleBroadcast({ engine, session, reply }: PushContext, join: ChannelJoin, message: DecodedMessage): void {
+  // Every client push counts against the events quota.
+  engine.events.add()
+  const body = message.payload
+  if (!isMap(body) || typeof body.event !== 'string') {
+    engine.log(`broadcast without an event on ${join.topic} dropped`)
+    if (join.ack) reply('error', { reason: 'broadcast payload must have an event' })
+    return
+  }
+  // Sent whether or not ack was asked: realtime-js resolves send() with 'ok' at once without ack anyway.
+  if (overPayloadLimit(engine, body.payload)) return reply('error', 'payload_size_exceeded')
+  const encoding = message.binary ? message.encoding : 'text'
+  engine.broadcast(join.roomKey, join.topic, body.event, body.payload ?? {}, join, encoding)
+  // The sender's own channel may have been closed by the events quota meanwhile.
+  if (join.ack && session.joins.get(join.topic) === join) reply('ok', {})
+}
+
+/** Track/untrack calls per channel are limited in a fixed 30 s window (presence_handler.ex). */
+const PRESENCE_CALLS_WINDOW_MS = 30_000
+
+export function handlePresence({ engine, session, reply }: PushContext, join: ChannelJoin, message: DecodedMessage): void {
+  engine.events.add()
+  const now = engine.clock.now()
+  const body = isMap(message.payload) ? message.payload : {}
+  if (join.presenceCalls.length > 0 && now - join.presenceCalls[0] >= PRESENCE_CALLS_WINDOW_MS) join.presenceCalls = []
+  if (join.presenceCalls.length >= engine.limits.maxPresenceCallsPer30s) {
+    return session.closeChannel(join, 'Client presence rate limit exceeded')
+  }
+  join.presenceCalls.push(now)
+  const event = typeof body.event === 'string' ? body.event.toLowerCase() : body.event
+  if (event === 'track') {
+    const payload = body.payload ?? {}
+    if (!isMap(payload)) return reply('error', { reason: 'Presence track payload must be a map' })
+    if (overPayloadLimit(engine, payload)) return session.closeChannel(join, 'Track message size exceeded')
+    if (engine.presenceEvents.rate() > engine.limits.maxPresenceEventsPerSecond) {
+      return session.closeChannel(join, 'Too many presence messages per second')
+    }
+    engine.presenceEvents.add()
+    // The reply precedes the diff, as on the real server (the diff travels through PubSub).
+    reply('ok', {})
+    engine.track(join, payload)
+  } else if (event === 'untrack') {
+    reply('ok', {})
+    engine.untrack(join)
+  } else {
+    engine.log(`UnknownPresenceEvent ${String(body.event)} on ${join.topic}`)
+    reply('error', { reason: `unknown presence event: ${String(body.event)}` })
+  }
+}
+
+/** Never answered (§11). A valid new token re-arms the expiry check; an invalid one closes the channel. */
+export async function handleAccessToken({ engine, session }: PushContext, join: ChannelJoin, message: DecodedMessage): Promise<void> {
+  const token = isMap(message.payload) ? message.payload.access_token : undefined
+  // Equal, null and `sb_…` values are ignored: sign-out does not demote a joined channel.
+  if (token === null || token === undefined || token === join.token) return
+  if (typeof token !== 'string' || token.startsWith('sb_')) return
+  if (token === '') return session.closeChannel(join, 'The token provided is not a valid JWT')
+  const verified = await engine.verifier.verify(token, engine.clock.now())
+  if (session.joins.get(join.topic) !== join) return
+  if (!verified.ok) return session.closeChannel(join, verified.error.message)
+  if (join.private && !canReadPrivate(verified.claims.role)) {
+    return session.closeChannel(join, `You no longer have permission to read from this Channel topic: ${join.subtopic}`)
+  }
+  join.token = token
+  join.claims = verified.claims
+  session.armExpiry(join)
+}
