@@ -198,5 +198,45 @@ describe('one socket for every tab', () => {
       await dev(server, 'limits', { maxEventsPerSecond: 100, windowMs: 60_000 })
     }
   })
+
+  it('pause() closes the socket and keeps subscriptions, sends and presence for resume()', async () => {
+    handle = setupHub(server)
+    const [one, two] = [handle.openTab(), handle.openTab()]
+    const a = one.channel('pause-room').on('presence', { event: 'sync' }, () => {})
+    await subscribed(a)
+    const outside: any[] = []
+    const watcher = directClient().channel('pause-room')
+    watcher.on('broadcast', { event: '*' }, (m) => outside.push(m))
+    watcher.on('presence', { event: 'sync' }, () => {})
+    await subscribed(watcher)
+    await two.pause()
+    await eventually(async () => (await stats()).sockets === 1, { what: 'the shared socket closed (only the watcher left)' })
+    await eventually(() => one.getHealthStatus().status === 'paused')
+    expect(await a.send({ type: 'broadcast', event: 'while-paused', payload: { n: 1 } })).toBe('queued')
+    expect(await a.track({ name: 'ada' })).toBe('queued')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(outside).toEqual([])
+    expect((await stats()).sockets).toBe(1)
+    await one.resume()
+    await eventually(() => outside.length === 1, { what: 'the queued message after resume' })
+    expect(outside[0]).toMatchObject({ event: 'while-paused', payload: { n: 1 } })
+    await eventually(() => Object.values(watcher.presenceState() as Record<string, any[]>).some((metas) => metas[0]?.name === 'ada'), {
+      what: 'presence applied after resume',
+    })
+  })
+
+  it('disconnect() and reconnect() from any tab', async () => {
+    handle = setupHub(server)
+    const [one, two] = [handle.openTab(), handle.openTab()]
+    const statuses: string[] = []
+    one.channel('manual').on('broadcast', { event: '*' }, () => {}).subscribe((s) => statuses.push(s))
+    await eventually(() => statuses.includes('SUBSCRIBED'))
+    await two.disconnect()
+    await eventually(async () => (await stats()).sockets === 0, { what: 'socket closed' })
+    await eventually(() => one.getHealthStatus().status === 'idle')
+    await two.reconnect()
+    await eventually(() => statuses.filter((s) => s === 'SUBSCRIBED').length === 2, { what: 'rejoined' })
+    expect((await stats()).sockets).toBe(1)
+  })
 })
 
