@@ -40,8 +40,8 @@ export function createControlApi(engine: RealtimeEngine) {
     },
     drop: (body) => {
       const code = body.code
-      if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || code < 1000 || code > 4999 || code === 1005)) {
-        throw new ControlError(400, '"code" must be a websocket close code from 1000 to 4999 (omit it for an abrupt drop, seen as 1006)')
+      if (code !== undefined && !isSendableCloseCode(code)) {
+        throw new ControlError(400, '"code" must be a close code a server may send (1000–1003, 1007–1014, 3000–4999), or 1006 / no code for an abrupt drop')
       }
       const sessions = [...engine.sessions]
       for (const session of sessions) {
@@ -125,6 +125,12 @@ export function createControlApi(engine: RealtimeEngine) {
       sendJson(res, 500, { error: String(error) })
     }
   }
+}
+
+/** Close codes a close frame may carry (RFC 6455 §7.4), plus 1006 which means "terminate". */
+function isSendableCloseCode(code: unknown): code is number {
+  if (typeof code !== 'number' || !Number.isInteger(code)) return false
+  return code === 1006 || (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005) || (code >= 3000 && code <= 4999)
 }
 
 /** A crude splitter check: `;` followed by more SQL outside quotes. */

@@ -82,7 +82,9 @@ describe('control API', () => {
     const a = await openRaw(server)
     await server.control('drop', { code: 4001 })
     expect((await a.closed).code).toBe(4001)
-    expect(await server.control('drop', { code: 'x' })).toMatchObject({ status: 400, body: { error: expect.stringContaining('"code"') } })
+    for (const code of ['x', 1005, 1015, 2000, 5000, 1000.5]) {
+      expect(await server.control('drop', { code })).toMatchObject({ status: 400, body: { error: expect.stringContaining('"code"') } })
+    }
   })
 
   it('POST /_dev/stall answers no heartbeat for ms', async () => {

@@ -22,7 +22,8 @@ export class Session {
   #engine: RealtimeEngine
   #connectKey: string
   #idleTimer: unknown
-  #latencyTimers = new Set<unknown>()
+  /** Delayed frames and delayed join errors, cleared when the socket ends. */
+  #timers = new Set<unknown>()
   /** When the last delayed frame leaves (injected latency keeps frame order). */
   #sendChain = 0
   /** Inbound frames are handled one after another, even when one awaits (token checks). */
@@ -75,15 +76,20 @@ export class Session {
     // Each delayed frame leaves no earlier than the one before it, so order is preserved.
     const at = Math.max(now + latency, this.#sendChain)
     this.#sendChain = at
-    const timer = clock.setTimeout(() => {
-      this.#latencyTimers.delete(timer)
-      go()
-    }, at - now)
-    this.#latencyTimers.add(timer)
+    this.#later(go, at - now)
   }
 
   #pushContext(message: Message): PushContext {
     return { engine: this.#engine, session: this, reply: (status, response) => this.#reply(message, status, response) }
+  }
+
+  #later(callback: () => void, ms: number): void {
+    const clock = this.#engine.clock
+    const timer = clock.setTimeout(() => {
+      this.#timers.delete(timer)
+      callback()
+    }, ms)
+    this.#timers.add(timer)
   }
 
   #reply(message: Message, status: 'ok' | 'error', response: unknown): void {
@@ -116,8 +122,8 @@ export class Session {
     this.#closed = true
     const clock = this.#engine.clock
     clock.clearTimeout(this.#idleTimer)
-    for (const timer of this.#latencyTimers) clock.clearTimeout(timer)
-    this.#latencyTimers.clear()
+    for (const timer of this.#timers) clock.clearTimeout(timer)
+    this.#timers.clear()
     for (const join of this.joins.values()) this.#forget(join)
     this.joins.clear()
     this.#engine.sessions.delete(this)
@@ -195,7 +201,7 @@ export class Session {
     if (this.#closed) return
     if (!result.ok) {
       // The real server answers join errors after CHANNEL_ERROR_BACKOFF_MS.
-      engine.clock.setTimeout(() => {
+      this.#later(() => {
         this.#reply(message, 'error', { reason: result.reason })
         if (result.closeSocket) this.close(1001, '')
       }, engine.options.channelErrorDelayMs)
