@@ -46,12 +46,14 @@ export function handlePresence({ engine, session, reply }: PushContext, join: Ch
   engine.events.add()
   const now = engine.clock.now()
   const body = isMap(message.payload) ? message.payload : {}
+  // Without an event the real server does nothing and answers ok.
+  if (typeof body.event !== 'string') return reply('ok', {})
   if (join.presenceCalls.length > 0 && now - join.presenceCalls[0] >= PRESENCE_CALLS_WINDOW_MS) join.presenceCalls = []
   if (join.presenceCalls.length >= engine.limits.maxPresenceCallsPer30s) {
     return session.closeChannel(join, 'Client presence rate limit exceeded')
   }
   join.presenceCalls.push(now)
-  const event = typeof body.event === 'string' ? body.event.toLowerCase() : body.event
+  const event = body.event.toLowerCase()
   if (event === 'track') {
     const payload = body.payload ?? {}
     if (!isMap(payload)) return reply('error', { reason: 'Presence track payload must be a map' })
@@ -67,8 +69,8 @@ export function handlePresence({ engine, session, reply }: PushContext, join: Ch
     reply('ok', {})
     engine.untrack(join)
   } else {
-    engine.log(`UnknownPresenceEvent ${String(body.event)} on ${join.topic}`)
-    reply('error', { reason: `unknown presence event: ${String(body.event)}` })
+    engine.log(`UnknownPresenceEvent ${body.event} on ${join.topic}`)
+    reply('error', {})
   }
 }
 

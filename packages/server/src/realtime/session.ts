@@ -182,8 +182,10 @@ export class Session {
       case 'access_token':
         return handleAccessToken(this.#pushContext(message), join, message)
       default:
-        engine.log(`unknown event "${message.event}" on ${message.topic}`)
-        return this.#reply(message, 'error', { reason: `unknown event: ${message.event}` })
+        // The real server counts it, logs it and sends nothing back.
+        engine.events.add()
+        engine.log(`Unexpected message from client of type \`${message.event}\` on ${message.topic}`)
+        return
     }
   }
 
