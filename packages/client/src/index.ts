@@ -17,6 +17,7 @@ import { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
 export { SharedChannel, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
 export { RealtimeError } from './errors.ts'
+export { mountDebugPanel } from './devtools/debug-panel.ts'
 export { connectToHub, connectToInPageHub, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
 export type { Unsubscribe } from './disposable.ts'
 export type { ManagedSubscriptionOptions } from './managed-subscriptions.ts'
