@@ -327,7 +327,9 @@ export class ChannelGroup {
   #pushPresenceState(subscriptionId: string): void {
     const sub = this.#subs.get(subscriptionId)
     if (!sub || !this.#spec?.presenceEnabled) return
-    sub.tab.push({ type: 'channel/event', subscriptionId, bindingIds: [], payload: null, presence: this.#presenceState() })
+    // A direct supabase-js subscriber gets a `sync` after its join's presence_state: so does a late one here.
+    const bindingIds = matchingBindingIds(sub.bindings, 'presence', 'sync')
+    sub.tab.push({ type: 'channel/event', subscriptionId, bindingIds, payload: { event: 'sync' }, presence: this.#presenceState() })
   }
 
   /** Local fan-out of a broadcast this hub sent: the server does not echo it to its own socket. */

@@ -121,6 +121,13 @@ describe('one socket for every tab', () => {
     }, { what: 'one presence with the latest track' })
     // Every tab sees the same state synchronously.
     await eventually(() => Object.keys(channels[2].presenceState()).length === 1)
+    // A tab that joins the already-joined topic later gets the state and a sync, as a direct subscriber would.
+    const late = handle.openTab()
+    let syncs = 0
+    const lateChannel = late.channel('presence-room').on('presence', { event: 'sync' }, () => syncs++)
+    await subscribed(lateChannel)
+    await eventually(() => syncs >= 1 && Object.keys(lateChannel.presenceState()).length === 1, { what: 'sync for a late subscriber' })
+    await late.close()
     await channels[1].untrack()
     await eventually(() => (Object.values(watcher.presenceState())[0] as any[])?.[0]?.tab === 0, { what: 'fallback to the other tracker' })
     await tabs[0].close()
