@@ -5,7 +5,8 @@ const children = []
 let stopping = false
 
 function start(name, command, args) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+  // Own process group, so stopping it also stops what npm and npx start beneath it.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env, detached: true })
   const prefix = (line) => `[${name}] ${line}`
   for (const stream of [child.stdout, child.stderr]) {
     let buffer = ''
@@ -29,7 +30,13 @@ function start(name, command, args) {
 function stop(code = 0) {
   if (stopping) return
   stopping = true
-  for (const child of children) child.kill('SIGTERM')
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+  }
   setTimeout(() => process.exit(code), 500).unref()
 }
 
