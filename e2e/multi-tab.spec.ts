@@ -141,3 +141,18 @@ test('a crashed tab releases its subscriptions and presence within a second', as
   expect(Date.now() - crashedAt).toBeLessThan(1_000)
   await expect.poll(() => stays.evaluate(() => Object.keys((window as any).__channels.room.presenceState()).length)).toBe(0)
 })
+
+test('without SharedWorker the same API runs on an in-page hub (one socket per tab)', async ({ context }) => {
+  await context.addInitScript(() => {
+    delete (window as { SharedWorker?: unknown }).SharedWorker
+  })
+  const [one, two] = await openTabs(context, 2)
+  await subscribeIn(one, 'chat', 'fallback', [{ type: 'broadcast', filter: { event: '*' } }])
+  await subscribeIn(two, 'chat', 'fallback', [{ type: 'broadcast', filter: { event: '*' } }])
+  expect(await one.evaluate(() => (window as any).__channels.chat.send({ type: 'broadcast', event: 'hi', payload: { n: 1 } }))).toBe('ok')
+  expect(await expectEvents(two, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'hi', payload: { n: 1 } }])
+  const stats = await dev('stats')
+  expect(stats.sockets).toBe(2)
+  const findings = await one.evaluate(() => window.realtime.healthCheck())
+  expect(findings.map((f) => f.id)).toContain('no-shared-worker')
+})

@@ -61,6 +61,8 @@ interface Connection {
   remote: HubRemote
   endpoint: HubEndpoint
   epoch: string
+  /** The hub's lifetime lock, if it holds one. */
+  lock: string | null
   sink: { deliver(events: TabEvent[], sentAt: number): void }
 }
 
@@ -380,7 +382,7 @@ export class SharedRealtime implements ChannelHost {
       this.#timeoutMs(),
       'connecting to the shared worker',
     ).then(unwrap)
-    const conn: Connection = { remote, endpoint, epoch: hello.epoch, sink }
+    const conn: Connection = { remote, endpoint, epoch: hello.epoch, lock: hello.lock, sink }
     if (this.#closed) {
       remote[Comlink.releaseProxy]()
       throw RealtimeError.of('closed', 'the client was closed')
@@ -408,9 +410,11 @@ export class SharedRealtime implements ChannelHost {
   /** Notices a killed worker: its lock is released at once; a ping watchdog backs that up. */
   #watchHub(conn: Connection): void {
     const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
-    void locks?.request(`shared-realtime:hub:${conn.epoch}`, () => {
-      if (this.#conn === conn) void this.#hubLost(conn)
-    })
+    if (conn.lock) {
+      void locks?.request(conn.lock, () => {
+        if (this.#conn === conn) void this.#hubLost(conn)
+      })
+    }
     const check = () => {
       if (this.#closed || this.#conn !== conn) return
       withTimeout(conn.remote.ping(), Math.min(this.#timeoutMs(), 5_000), 'hub check')

@@ -15,13 +15,17 @@ interface SharedWorkerScope {
 const scope = globalThis as unknown as SharedWorkerScope
 const locks = scope.navigator?.locks
 
+const epoch = crypto.randomUUID()
+const lifetimeLock = `shared-realtime:hub:${epoch}`
+// Tabs find a killed worker by this lock: it is released only when this worker ends.
+locks?.request(lifetimeLock, {}, () => new Promise<never>(() => {})).catch(() => {})
+
 const hub = createHub({
+  epoch,
+  lifetimeLock: locks ? lifetimeLock : undefined,
   liveness: locks ? createWebLocksLiveness(locks) : manualLiveness,
   createStore: () => createIdbOutboxStore(),
 })
-
-// Tabs find a killed worker by this lock: it is released only when this worker ends.
-locks?.request(`shared-realtime:hub:${hub.epoch}`, {}, () => new Promise<never>(() => {})).catch(() => {})
 
 scope.onconnect = (event: MessageEvent) => {
   for (const port of event.ports) hub.connect(port)

@@ -25,12 +25,16 @@ import {
 export interface HubEnvironment {
   clock?: Clock
   random?: Random
+  /** This hub instance's id (random by default); tabs re-register when it changes. */
+  epoch?: string
   uuid?: () => string
   /** Where each project's outbox lives; IndexedDB in the worker entry, memory by default. */
   createStore?: () => OutboxStore
   /** A WebSocket constructor where there is no global one (Node). */
   transport?: unknown
   liveness?: Liveness
+  /** The name of a Web Lock this hub holds for its life (the SharedWorker entry takes one). */
+  lifetimeLock?: string
   /** Minimum spacing of health pushes to tabs. */
   healthIntervalMs?: number
   log?: (kind: string, message: string, data?: unknown) => void
@@ -54,7 +58,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
   const uuid = env.uuid ?? (() => crypto.randomUUID())
   const liveness = env.liveness ?? manualLiveness
   const createStore = env.createStore ?? createMemoryOutboxStore
-  const epoch = uuid()
+  const epoch = env.epoch ?? uuid()
   const projects = new Map<string, { hub: SocketHub; healthTimer: Timeout; ready: Promise<void> }>()
   let closed = false
 
@@ -150,7 +154,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
           if (tab === watched) drop(true)
         })
         await entry.ready
-        return ok({ epoch, health: hub.health() })
+        return ok({ epoch, health: hub.health(), lock: env.lifetimeLock ?? null })
       },
       subscribe: (request) =>
         guard((hub, tab) => {

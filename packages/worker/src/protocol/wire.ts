@@ -67,6 +67,8 @@ export interface HelloReply {
   /** Changes whenever a new hub instance starts; tabs re-register when it differs from the last one. */
   epoch: string
   health: HealthSnapshot
+  /** A Web Lock the hub holds for its whole life: its release tells tabs the hub is gone. */
+  lock: string | null
 }
 
 export interface SubscribeRequest {
