@@ -59,7 +59,10 @@ describe('RateWindow', () => {
     now += 1000
     window.add(2)
     expect(window.rate()).toBe(3)
-    now += 1000
+    // Half of the first second has left the 2 s window: it counts for half.
+    now += 1500
+    expect(window.rate()).toBe(2)
+    now += 500
     expect(window.rate()).toBe(1)
     now += 5000
     expect(window.rate()).toBe(0)

@@ -59,11 +59,18 @@ export class RateWindow {
     if (this.#buckets.size > 120) this.#prune()
   }
 
-  /** Events per second averaged over the window. */
+  /**
+   * Events per second averaged over the window. The oldest bucket counts for the part of it still
+   * inside the window (a sliding-window counter), so the rate does not drop at second boundaries.
+   */
   rate(): number {
     this.#prune()
+    const windowStart = this.#now() - this.windowMs
     let total = 0
-    for (const count of this.#buckets.values()) total += count
+    for (const [second, count] of this.#buckets) {
+      const start = second * 1000
+      total += start >= windowStart ? count : count * ((start + 1000 - windowStart) / 1000)
+    }
     return total / Math.max(1, this.windowMs / 1000)
   }
 
@@ -71,9 +78,10 @@ export class RateWindow {
     this.#buckets.clear()
   }
 
+  /** Drops buckets that ended before the window starts. */
   #prune(): void {
-    const oldest = Math.floor((this.#now() - this.windowMs) / 1000)
-    for (const second of this.#buckets.keys()) if (second <= oldest) this.#buckets.delete(second)
+    const windowStart = this.#now() - this.windowMs
+    for (const second of this.#buckets.keys()) if ((second + 1) * 1000 <= windowStart) this.#buckets.delete(second)
   }
 }
 
