@@ -37,6 +37,7 @@ export class Session {
     this.#connectKey = connectKey
     engine.sessions.add(this)
     engine.counters.socketsTotal++
+    engine.log(`socket #${engine.counters.socketsTotal} open (vsn ${vsn})`)
     ws.on('message', (data, isBinary) => this.#onFrame(toBuffer(data), isBinary))
     ws.on('close', () => this.#onClosed())
     ws.on('error', (error) => engine.log(`socket error: ${error.message}`))
@@ -202,6 +203,7 @@ export class Session {
     const result = await prepareJoin(engine, this, message, this.#connectKey)
     if (this.#closed) return
     if (!result.ok) {
+      engine.log(`join ${message.topic} refused: ${result.reason}`)
       // The real server answers join errors after CHANNEL_ERROR_BACKOFF_MS.
       this.#later(() => {
         this.#reply(message, 'error', { reason: result.reason })
@@ -270,6 +272,7 @@ export class Session {
   /** The server ends one channel: a system error with the reason, then phx_close; the socket stays. */
   closeChannel(join: ChannelJoin, reason: string): void {
     if (this.joins.get(join.topic) !== join) return
+    this.#engine.log(`channel ${join.topic} closed by the server: ${reason}`)
     this.system(join, 'system', 'error', reason)
     this.#sendClose(join)
     this.#drop(join)
