@@ -492,8 +492,10 @@ export class SharedRealtime implements ChannelHost {
     try {
       token = await callback()
     } catch {
-      // A throwing callback keeps the last token, as supabase-js does.
-      return
+      // A throwing callback keeps the last token, as supabase-js does; with none yet, the API key
+      // stands in, so that the hub does not wait for a token forever.
+      if (this.#token !== undefined) return
+      token = null
     }
     if (this.#closed) return
     this.#token = token ?? null

@@ -82,6 +82,34 @@ describe('shareRealtime', () => {
   })
 })
 
+describe('access tokens', () => {
+  it('joins with the token from the accessToken callback, never before it', async () => {
+    handle = setupHub(server)
+    let release!: (token: string | null) => void
+    const token = new Promise<string | null>((resolve) => (release = resolve))
+    const tab = handle.openTab({ accessToken: () => token })
+    const statuses: string[] = []
+    tab.channel('token-first').on('broadcast', { event: '*' }, () => {}).subscribe((s) => statuses.push(s))
+    await new Promise((r) => setTimeout(r, 300))
+    expect((await dev(server, 'stats')).channels['realtime:token-first']).toBeUndefined()
+    expect(statuses).toEqual([])
+    release(server.anonKey)
+    await eventually(() => statuses.includes('SUBSCRIBED'), { what: 'join once the token is known' })
+  })
+
+  it('falls back to the API key when the callback throws, instead of waiting forever', async () => {
+    handle = setupHub(server)
+    const tab = handle.openTab({
+      accessToken: async () => {
+        throw new Error('auth service down')
+      },
+    })
+    const statuses: string[] = []
+    tab.channel('token-fails').on('broadcast', { event: '*' }, () => {}).subscribe((s) => statuses.push(s))
+    await eventually(() => statuses.includes('SUBSCRIBED'), { what: 'join with the API key' })
+  })
+})
+
 describe('manager style', () => {
   it('shares one channel per key, runs callbacks by priority, and unsubscribes by key', async () => {
     handle = setupHub(server)

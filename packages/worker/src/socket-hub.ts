@@ -65,7 +65,6 @@ export class SocketHub {
   #expiryTimer: Timeout
   #token: string | null = null
   #tokenKnown = false
-  #tokenWaiters = 0
   #openedAt: number | null = null
   #latency: number | null = null
   #lastError: RealtimeErrorPayload | null = null
@@ -436,7 +435,6 @@ export class SocketHub {
   /** A tab's hello: learn its token, or wait for its callback's answer before joining. */
   noteTabAuth(token: string | null, pending: boolean): void {
     if (pending) {
-      this.#tokenWaiters++
       if (!this.#tokenKnown) this.#requestTokenRefresh('hello')
       return
     }
@@ -461,7 +459,6 @@ export class SocketHub {
   }
 
   #requestTokenRefresh(reason: string): void {
-    if (this.#tokenWaiters === 0) return
     const tabs = [...this.#tabs].sort((a, b) => Number(b.visible) - Number(a.visible))
     const tab = tabs.find((t) => t.hasTokenCallback && !t.stalled)
     tab?.push({ type: 'auth/refresh', reason })
