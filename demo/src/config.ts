@@ -16,6 +16,14 @@ export interface DemoConfig {
 
 const NUMBER_PARAMS = ['heartbeatIntervalMs', 'timeoutMs', 'leaveGraceMs'] as const
 
+/** Short URL names for nested options: `?backoffMaxMs=500` → `{ backoff: { maxMs: 500 } }`. */
+const NESTED_PARAMS: Record<string, [group: 'backoff' | 'circuitBreaker', key: string]> = {
+  backoffInitialMs: ['backoff', 'initialMs'],
+  backoffMaxMs: ['backoff', 'maxMs'],
+  breakerThreshold: ['circuitBreaker', 'threshold'],
+  breakerResetMs: ['circuitBreaker', 'resetMs'],
+}
+
 export function readConfig(search = location.search): DemoConfig {
   const params = new URLSearchParams(search)
   const options: HubOptions = {}
@@ -23,21 +31,11 @@ export function readConfig(search = location.search): DemoConfig {
     const value = params.get(name)
     if (value !== null) options[name] = Number(value)
   }
-  const backoff = params.get('backoffMaxMs')
-  const initial = params.get('backoffInitialMs')
-  if (backoff !== null || initial !== null) {
-    options.backoff = {
-      ...(initial !== null ? { initialMs: Number(initial) } : {}),
-      ...(backoff !== null ? { maxMs: Number(backoff) } : {}),
-    }
-  }
-  const threshold = params.get('breakerThreshold')
-  const reset = params.get('breakerResetMs')
-  if (threshold !== null || reset !== null) {
-    options.circuitBreaker = {
-      ...(threshold !== null ? { threshold: Number(threshold) } : {}),
-      ...(reset !== null ? { resetMs: Number(reset) } : {}),
-    }
+  for (const [param, [group, key]] of Object.entries(NESTED_PARAMS)) {
+    const value = params.get(param)
+    if (value === null) continue
+    const target = ((options as Record<string, Record<string, number>>)[group] ??= {})
+    target[key] = Number(value)
   }
   return {
     supabaseUrl: params.get('url') ?? 'http://127.0.0.1:54321',

@@ -77,15 +77,17 @@ export function mountDebugPanel(element: HTMLElement, realtime: SharedRealtime):
   const latencyValue = el('span', 'latency-value')
   latencyRow.append(spark, latencyValue)
 
-  const stats = el('dl', 'stats')
-  const statValue = (label: string, key: string) => {
+  /** One `<dt>label</dt><dd>` row in `list`; returns the `<dd>` to fill. */
+  const statRow = (list: HTMLElement, label: string, key: string) => {
     const row = el('div')
     const dd = el('dd')
     dd.dataset.stat = key
     row.append(el('dt', undefined, label), dd)
-    stats.append(row)
+    list.append(row)
     return dd
   }
+  const stats = el('dl', 'stats')
+  const statValue = (label: string, key: string) => statRow(stats, label, key)
   const tabs = statValue('Tabs on socket', 'tabs')
   const hubChannels = statValue('Hub channels', 'channels')
   const hubSubscriptions = statValue('Hub subscriptions', 'subscriptions')
@@ -97,14 +99,7 @@ export function mountDebugPanel(element: HTMLElement, realtime: SharedRealtime):
   channelList.dataset.list = 'channels'
 
   const outbox = el('dl', 'stats')
-  const outboxValue = (label: string, key: string) => {
-    const row = el('div')
-    const dd = el('dd')
-    dd.dataset.stat = key
-    row.append(el('dt', undefined, label), dd)
-    outbox.append(row)
-    return dd
-  }
+  const outboxValue = (label: string, key: string) => statRow(outbox, label, key)
   const outboxSize = outboxValue('Queued', 'outbox-size')
   const outboxOldest = outboxValue('Oldest', 'outbox-oldest')
   const outboxDropped = outboxValue('Dropped', 'outbox-dropped')
