@@ -78,10 +78,6 @@ export class ChannelGroup {
     return this.#subs.has(subscriptionId)
   }
 
-  subscriptionIds(): string[] {
-    return [...this.#subs.keys()]
-  }
-
   conflictWith(request: SubscribeRequest): RealtimeErrorPayload | null {
     const isPrivate = request.config.private === true
     const current = this.#subs.size > 0 ? this.#private : null

@@ -101,10 +101,6 @@ export class Outbox {
     return ++this.#seq
   }
 
-  has(id: string): boolean {
-    return this.#entries.some((e) => e.id === id)
-  }
-
   /** Adds an entry; resolves once it is stored (or kept in memory after a storage failure). */
   enqueue(entry: OutboxEntry): Promise<void> {
     this.#entries.push(entry)
@@ -125,10 +121,6 @@ export class Outbox {
     const topics = new Map<string, boolean>()
     for (const e of this.#entries) if (e.user === user) topics.set(e.topic, e.private)
     return topics
-  }
-
-  hasPendingFor(topic: string): boolean {
-    return this.#entries.some((e) => e.topic === topic)
   }
 
   remove(entry: OutboxEntry): void {

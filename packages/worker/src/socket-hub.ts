@@ -119,16 +119,8 @@ export class SocketHub {
     return this.#client
   }
 
-  get generation(): number {
-    return this.#generation
-  }
-
   get clock(): Clock {
     return this.#o.clock
-  }
-
-  get random(): Random {
-    return this.#o.random
   }
 
   get token(): string | null {
