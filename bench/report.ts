@@ -11,6 +11,7 @@ function pairs(results: RunResult[]) {
   return tabs.map((n) => ({
     n,
     shared: results.find((r) => r.tabs === n && r.mode === 'shared')!,
+    batched: results.find((r) => r.tabs === n && r.mode === 'shared-batched'),
     baseline: results.find((r) => r.tabs === n && r.mode === 'baseline')!,
   }))
 }
@@ -29,32 +30,39 @@ function freePlanLimits(r: RunResult) {
 }
 
 export function renderMarkdown(machine: Machine, results: RunResult[]): string {
-  const settings = machine.settings as { fixedRate: number; windowMs: number; heartbeatIntervalMs: number }
+  const settings = machine.settings as { fixedRate: number; windowMs: number; heartbeatIntervalMs: number; batchMs?: number; remoteLatencyMs?: number }
   const lines = [
     `# Benchmark: one shared socket vs one supabase-js client per tab`,
     '',
     `${machine.quick ? '**Quick run (smoke check; short windows)** · ' : ''}${machine.date} · ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GiB · Node ${machine.node} · Chromium ${machine.chromium} · ${machine.durationS} s`,
     '',
-    `Local server in-process, limits off; fixed rate ${settings.fixedRate} events/s for ${settings.windowMs / 1000} s; heartbeat every ${settings.heartbeatIntervalMs / 1000} s in both modes. Ratios are shared ÷ baseline measured in the same run.`,
+    `Local server in-process, limits off; fixed rate ${settings.fixedRate} events/s for ${settings.windowMs / 1000} s; heartbeat every ${settings.heartbeatIntervalMs / 1000} s in both modes. Ratios are shared ÷ baseline measured in the same run. *shared* is the library with its defaults; *shared-batched* sets \`deliveryBatchMs: ${settings.batchMs ?? 16}\` (the hub collects up to a frame of events per post to a tab); *baseline* is one supabase-js client per tab. "First event in a new tab" is timed from creating the client in an already loaded tab, so page loading (the same in every mode) is left out; it is measured against the local server as it is (no network at all) and again with every server frame delayed by ${settings.remoteLatencyMs ?? 40} ms, as on a real network.`,
     '',
     '## Ratios (shared ÷ baseline)',
     '',
-    '| N | sockets | joins | heartbeats/min | frames per event | browser CPU | latency p50 | latency p99 | first event in a new tab | recovery | max sustained rate |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| N | sockets | joins | heartbeats/min | frames per event | browser CPU | latency p50 | latency p99 | first event in a new tab | same, ${settings.remoteLatencyMs ?? 40} ms server latency | recovery | max sustained rate |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const { n, shared: s, baseline: b } of pairs(results)) {
     lines.push(
-      `| ${n} | ${ratio(s.sockets, b.sockets)} | ${ratio(s.joins, b.joins)} | ${ratio(s.heartbeatsPerMinute, b.heartbeatsPerMinute)} | ${ratio(s.framesPerEvent, b.framesPerEvent)} | ${ratio(s.cpuSeconds, b.cpuSeconds)} | ${ratio(s.latency.p50, b.latency.p50)} | ${ratio(s.latency.p99, b.latency.p99)} | ${ratio(s.firstEventMs, b.firstEventMs)} | ${ratio(s.recoveryMs, b.recoveryMs)} | ${ratio(s.maxSustainedRate, b.maxSustainedRate)} |`,
+      `| ${n} | ${ratio(s.sockets, b.sockets)} | ${ratio(s.joins, b.joins)} | ${ratio(s.heartbeatsPerMinute, b.heartbeatsPerMinute)} | ${ratio(s.framesPerEvent, b.framesPerEvent)} | ${ratio(s.cpuSeconds, b.cpuSeconds)} | ${ratio(s.latency.p50, b.latency.p50)} | ${ratio(s.latency.p99, b.latency.p99)} | ${ratio(s.firstEventMs, b.firstEventMs)} | ${ratio(s.firstEventRemoteMs, b.firstEventRemoteMs)} | ${ratio(s.recoveryMs, b.recoveryMs)} | ${ratio(s.maxSustainedRate, b.maxSustainedRate)} |`,
     )
+  }
+  const batched = pairs(results).filter((p) => p.batched)
+  if (batched.length > 0) {
+    lines.push('', `## Ratios with \`deliveryBatchMs: ${settings.batchMs ?? 16}\` (shared-batched ÷ baseline)`, '', '| N | browser CPU | latency p50 | latency p99 | first event in a new tab | max sustained rate |', '|---|---|---|---|---|---|')
+    for (const { n, batched: s, baseline: b } of batched) {
+      lines.push(`| ${n} | ${ratio(s!.cpuSeconds, b.cpuSeconds)} | ${ratio(s!.latency.p50, b.latency.p50)} | ${ratio(s!.latency.p99, b.latency.p99)} | ${ratio(s!.firstEventMs, b.firstEventMs)} | ${ratio(s!.maxSustainedRate, b.maxSustainedRate)} |`)
+    }
   }
   lines.push('', '## Absolute numbers', '')
   lines.push(
-    '| mode | N | sockets | joins | heartbeats/min | frames/event | deliveries/event | p50 ms | p95 ms | p99 ms | lost | max rate/s | first event ms | recovery ms | CPU s | heap/tab MB | worker heap MB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | N | sockets | joins | heartbeats/min | frames/event | deliveries/event | p50 ms | p95 ms | p99 ms | lost | max rate/s | max deliveries/s | first event ms | first event, remote ms | recovery ms | CPU s | heap/tab MB | worker heap MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   )
   for (const r of results) {
     lines.push(
-      `| ${r.mode} | ${r.tabs} | ${r.sockets} | ${r.joins} | ${fmt(r.heartbeatsPerMinute)} | ${fmt(r.framesPerEvent, 2)} | ${fmt(r.deliveriesPerEvent, 2)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${r.latency.loss} | ${r.maxSustainedRate} | ${fmt(r.firstEventMs)} | ${fmt(r.recoveryMs)} | ${fmt(r.cpuSeconds, 2)} | ${fmt(r.tabHeapMb)} | ${fmt(r.workerHeapMb)} |`,
+      `| ${r.mode} | ${r.tabs} | ${r.sockets} | ${r.joins} | ${fmt(r.heartbeatsPerMinute)} | ${fmt(r.framesPerEvent, 2)} | ${fmt(r.deliveriesPerEvent, 2)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${r.latency.loss} | ${r.maxSustainedRate} | ${r.maxSustainedRate * r.tabs} | ${fmt(r.firstEventMs)} | ${fmt(r.firstEventRemoteMs)} | ${fmt(r.recoveryMs)} | ${fmt(r.cpuSeconds, 2)} | ${fmt(r.tabHeapMb)} | ${fmt(r.workerHeapMb)} |`,
     )
   }
   lines.push('', '## Quotas: where each mode meets the Free plan (200 connections, 100 messages/s)', '', '| mode | 200 connections reached with | 100 messages/s reached at an event rate of |', '|---|---|---|')
@@ -95,7 +103,8 @@ function lineChart(title: string, yLabel: string, series: { name: string; color:
     const pts = s.points.filter((p) => Number.isFinite(p[1]))
     parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${x(p[0])},${y(p[1])}`).join(' ')}"/>`)
     for (const p of pts) parts.push(`<circle cx="${x(p[0])}" cy="${y(p[1])}" r="3" fill="${s.color}"/>`)
-    parts.push(`<rect x="${pad.l + 8 + i * 150}" y="${pad.t - 4}" width="10" height="10" fill="${s.color}"/><text x="${pad.l + 22 + i * 150}" y="${pad.t + 5}">${s.name}</text>`)
+    const step = (W - pad.l - pad.r) / series.length
+    parts.push(`<rect x="${pad.l + 8 + i * step}" y="${pad.t - 4}" width="10" height="10" fill="${s.color}"/><text x="${pad.l + 22 + i * step}" y="${pad.t + 5}" font-size="11">${s.name}</text>`)
   })
   parts.push('</svg>')
   return parts.join('\n')
@@ -106,10 +115,12 @@ export function renderCharts(results: RunResult[]): Record<string, string> {
     results.filter((r) => r.mode === mode).map((r) => [r.tabs, pick(r)] as [number, number])
   const blue = '#2563eb'
   const orange = '#ea580c'
+  const green = '#16a34a'
   return {
     'latency.svg': lineChart('Delivery latency at 200 events/s', 'ms', [
       { name: 'shared p50', color: blue, points: of('shared', (r) => r.latency.p50) },
       { name: 'shared p99', color: '#93c5fd', points: of('shared', (r) => r.latency.p99) },
+      { name: 'batched p50', color: green, points: of('shared-batched', (r) => r.latency.p50) },
       { name: 'baseline p50', color: orange, points: of('baseline', (r) => r.latency.p50) },
       { name: 'baseline p99', color: '#fdba74', points: of('baseline', (r) => r.latency.p99) },
     ]),
@@ -119,6 +130,7 @@ export function renderCharts(results: RunResult[]): Record<string, string> {
     ]),
     'cpu.svg': lineChart('Browser CPU during the fixed-rate window', 'CPU seconds', [
       { name: 'shared', color: blue, points: of('shared', (r) => r.cpuSeconds) },
+      { name: 'shared-batched', color: green, points: of('shared-batched', (r) => r.cpuSeconds) },
       { name: 'baseline', color: orange, points: of('baseline', (r) => r.cpuSeconds) },
     ]),
   }

@@ -269,6 +269,41 @@ test('with every tab frozen for longer than two heartbeats the socket stays up, 
   await sender.close()
 })
 
+test('a tab frozen under a stream is marked stalled: the hub drops its backlog, other tabs get everything, and it is told to resync', async ({ context }) => {
+  const topic = `stalled-${Date.now()}`
+  const [frozen, awake] = await openTabs(context, 2)
+  await listenAll([frozen, awake], topic)
+  const sender = await outsideListener(topic)
+  const cdp = await context.newCDPSession(frozen)
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
+  await cdp.send('Debugger.enable')
+  await cdp.send('Debugger.pause')
+  // One event every few ms: each leaves the idle worker as its own batch, so the frozen tab falls
+  // more than 256 unacknowledged batches behind.
+  const total = 600
+  for (let n = 0; n < total; n++) {
+    await sender.send('tick', { n })
+    await new Promise((r) => setTimeout(r, 3))
+  }
+  await expect.poll(() => eventsIn(awake, 'feed').then((e) => e.length), { timeout: 10_000 }).toBe(total)
+  const findings = await awake.evaluate(() => window.realtime.healthCheck())
+  expect(findings.map((f) => f.id)).toContain('stalled-tabs')
+
+  await cdp.send('Debugger.resume')
+  await cdp.send('Debugger.disable')
+  await cdp.send('Page.setWebLifecycleState', { state: 'active' })
+  await expect.poll(() => frozen.evaluate(() => (window as any).__resyncs.map((r: { reason: string }) => r.reason)), { timeout: 10_000 }).toContain('tab-stalled')
+  // What it did get is in order and without gaps up to the stall; the rest is what the resync covers.
+  const got = (await eventsIn(frozen, 'feed')).map((m) => m.payload.n)
+  expect(got.length).toBeLessThan(total)
+  expect(got).toEqual(got.map((_, i) => i))
+  // After the resync it takes deliveries again.
+  await sender.send('tick', { n: total })
+  await expect.poll(() => eventsIn(frozen, 'feed').then((e) => e.at(-1)?.payload.n)).toBe(total)
+  expect((await awake.evaluate(() => window.realtime.healthCheck())).map((f) => f.id)).not.toContain('stalled-tabs')
+  await sender.close()
+})
+
 test('offline stops attempts and online reconnects at once', async ({ context }) => {
   const topic = `network-${Date.now()}`
   const tabs = await openTabs(context, 2, FAST)

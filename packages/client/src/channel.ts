@@ -4,6 +4,7 @@
  */
 import {
   MESSAGE_ID_FIELD,
+  decodePayload,
   validateBinding,
   validateBroadcast,
   validateTopic,
@@ -13,8 +14,9 @@ import {
   type SubscribeRequest,
   type SubscribeStatus,
   type TabEvent,
+  type EncodedPayload,
+  type RealtimeErrorPayload,
 } from '@shared-realtime/worker/protocol'
-import type { RealtimeErrorPayload } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
 import { Listeners, type Unsubscribe } from './disposable.ts'
 
@@ -224,9 +226,9 @@ export class SharedChannel {
     }
   }
 
-  #dispatch(bindingIds: number[], payload: unknown): void {
+  #dispatch(bindingIds: number[], encoded: EncodedPayload): void {
     if (bindingIds.length === 0) return
-    const delivered = stripMessageId(payload, this.#seen)
+    const delivered = stripMessageId(decodePayload(encoded), this.#seen)
     if (delivered === DUPLICATE) return
     for (const id of bindingIds) {
       const binding = this.#bindings.find((b) => b.id === id)

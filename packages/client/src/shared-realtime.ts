@@ -20,6 +20,7 @@ import {
   type SendStatus,
   type SubscribeRequest,
   type TabEvent,
+  type DeliveryFrame,
   type Alert,
   type AlertRule,
   type Finding,
@@ -63,7 +64,8 @@ interface Connection {
   epoch: string
   /** The hub's lifetime lock, if it holds one. */
   lock: string | null
-  sink: { deliver(events: TabEvent[], sentAt: number): void }
+  /** This tab's end of the delivery port (protocol/delivery.ts). */
+  deliveries: MessagePort
 }
 
 const HUB_LOST = { code: 'connection-lost' as const, message: 'the shared worker stopped; reconnecting through a new one', retryable: true }
@@ -282,8 +284,7 @@ export class SharedRealtime implements ChannelHost {
     this.#conn = null
     if (conn) {
       await withTimeout(conn.remote.bye(), 1_000, 'close()').catch(() => {})
-      conn.remote[Comlink.releaseProxy]()
-      conn.endpoint.close?.()
+      this.#release(conn)
     }
     this.#releaseTabLock?.()
   }
@@ -359,10 +360,10 @@ export class SharedRealtime implements ChannelHost {
   // ---- hub connection ----------------------------------------------------------------------
 
   async #connect(restarted: boolean): Promise<Connection> {
-    await this.#holdTabLock()
-    const endpoint = await this.#config.endpoint()
+    // The lock must be held before hello (the hub watches it), but it can be taken while the port opens.
+    const [endpoint] = await Promise.all([this.#config.endpoint(), this.#holdTabLock()])
     const remote = Comlink.wrap<HubPortApi>(endpoint as Comlink.Endpoint) as unknown as HubRemote
-    const sink = { deliver: (events: TabEvent[], sentAt: number) => this.#onEvents(events, sentAt) }
+    const deliveries = this.#openDeliveries()
     const visible = typeof document === 'undefined' ? true : document.visibilityState !== 'hidden'
     const online = typeof navigator === 'undefined' || navigator.onLine !== false
     const hello = await withTimeout(
@@ -377,14 +378,19 @@ export class SharedRealtime implements ChannelHost {
           visible,
           online,
         },
-        Comlink.proxy(sink),
+        Comlink.transfer(deliveries.port2, [deliveries.port2]),
       ),
       this.#timeoutMs(),
       'connecting to the shared worker',
-    ).then(unwrap)
-    const conn: Connection = { remote, endpoint, epoch: hello.epoch, lock: hello.lock, sink }
+    )
+      .then(unwrap)
+      .catch((error) => {
+        deliveries.port1.close()
+        throw error
+      })
+    const conn: Connection = { remote, endpoint, epoch: hello.epoch, lock: hello.lock, deliveries: deliveries.port1 }
     if (this.#closed) {
-      remote[Comlink.releaseProxy]()
+      this.#release(conn)
       throw RealtimeError.of('closed', 'the client was closed')
     }
     this.#conn = conn
@@ -393,6 +399,23 @@ export class SharedRealtime implements ChannelHost {
     if (this.#token === undefined && this.#config.accessToken) void this.#refreshToken()
     this.#hubListeners.emit({ epoch: conn.epoch, restarted })
     return conn
+  }
+
+  /** The port the hub pushes this tab's events to; acknowledges the batches the hub asks about. */
+  #openDeliveries(): MessageChannel {
+    const channel = new MessageChannel()
+    channel.port1.onmessage = (event: MessageEvent<DeliveryFrame<TabEvent>>) => {
+      const frame = event.data
+      this.#onEvents(frame.events, frame.sentAt)
+      if (frame.ack) channel.port1.postMessage(frame.seq)
+    }
+    return channel
+  }
+
+  #release(conn: Connection): void {
+    conn.remote[Comlink.releaseProxy]()
+    conn.deliveries.close()
+    conn.endpoint.close?.()
   }
 
   /** Liveness: the hub learns this tab is gone when the tab's Web Lock is released (browser-platform.md §3). */
@@ -435,8 +458,7 @@ export class SharedRealtime implements ChannelHost {
     if (this.#restarting) return this.#restarting
     if (this.#conn !== conn || this.#closed) return this.#ready
     this.#conn = null
-    conn.remote[Comlink.releaseProxy]()
-    conn.endpoint.close?.()
+    this.#release(conn)
     for (const channel of this.#channels.values()) channel.hubLost(HUB_LOST)
     const restarting = (async () => {
       const next = await this.#connect(true)

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { SharedChannel, type ChannelHost } from '../src/channel.ts'
 import { MESSAGE_ID_FIELD } from '../../worker/src/protocol/wire.ts'
+import { encodePayload } from '../../worker/src/protocol/delivery.ts'
 
 function host(): ChannelHost & { joined: unknown[] } {
   let n = 0
@@ -33,10 +34,10 @@ describe('SharedChannel', () => {
       .subscribe()
     const subscriptionId = channel.subscriptionId!
     const message = { type: 'broadcast', event: 'chat', payload: { text: 'hi', [MESSAGE_ID_FIELD]: 'm-1' } }
-    channel.handle({ type: 'channel/event', subscriptionId, bindingIds: [1], payload: message })
+    channel.handle({ type: 'channel/event', subscriptionId, bindingIds: [1], payload: encodePayload(message) })
     // A replay after a lost acknowledgement carries the same id: the app sees it once.
-    channel.handle({ type: 'channel/event', subscriptionId, bindingIds: [1], payload: message })
-    channel.handle({ type: 'channel/event', subscriptionId, bindingIds: [1], payload: { ...message, payload: { text: 'again', [MESSAGE_ID_FIELD]: 'm-2' } } })
+    channel.handle({ type: 'channel/event', subscriptionId, bindingIds: [1], payload: encodePayload(message) })
+    channel.handle({ type: 'channel/event', subscriptionId, bindingIds: [1], payload: encodePayload({ ...message, payload: { text: 'again', [MESSAGE_ID_FIELD]: 'm-2' } }) })
     expect(got).toEqual([
       { type: 'broadcast', event: 'chat', payload: { text: 'hi' } },
       { type: 'broadcast', event: 'chat', payload: { text: 'again' } },
@@ -48,7 +49,7 @@ describe('SharedChannel', () => {
     const h = host()
     const channel = new SharedChannel(h, 'room').on('presence', { event: 'sync' }, () => {}).subscribe()
     expect(channel.presenceState()).toEqual({})
-    channel.handle({ type: 'channel/event', subscriptionId: channel.subscriptionId!, bindingIds: [1], payload: { event: 'sync' }, presence: { u1: [{ presence_ref: 'r', n: 1 }] } })
+    channel.handle({ type: 'channel/event', subscriptionId: channel.subscriptionId!, bindingIds: [1], payload: encodePayload({ event: 'sync' }), presence: { u1: [{ presence_ref: 'r', n: 1 }] } })
     expect(channel.presenceState()).toEqual({ u1: [{ presence_ref: 'r', n: 1 }] })
   })
 

@@ -10,6 +10,7 @@ import { MergedPresence } from './merged-presence.ts'
 import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey, type JoinSpec } from './join-spec.ts'
 import { classifyServerReason, describeReason, errorPayload, type ClassifiedReason, type RealtimeErrorPayload } from './protocol/errors.ts'
 import { MESSAGE_ID_FIELD } from './protocol/wire.ts'
+import { encodePayload, type EncodedPayload } from './protocol/delivery.ts'
 import type { BindingSpec, BroadcastMessage, SendOptions, SendStatus, SubscribeRequest, SubscribeStatus } from './protocol/wire.ts'
 import type { OutboxEntry } from './outbox.ts'
 import type { SocketHub } from './socket-hub.ts'
@@ -298,16 +299,19 @@ export class ChannelGroup {
 
   #route(type: 'broadcast' | 'presence' | 'system' | 'postgres_changes', event: string | undefined, payload: unknown, postgresKey?: string): void {
     const presence = type === 'presence' ? this.#presenceState() : undefined
+    let encoded: EncodedPayload | null = null
     let deliveries = 0
     for (const sub of this.#subs.values()) {
       const bindingIds = matchingBindingIds(sub.bindings, type, event, postgresKey)
       if (type === 'presence') {
-        sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload, presence })
+        encoded ??= encodePayload(payload)
+        sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload: encoded, presence })
         continue
       }
       if (bindingIds.length === 0) continue
       deliveries++
-      sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload })
+      encoded ??= encodePayload(payload)
+      sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload: encoded })
     }
     const counters = this.#hub.metrics.channel(this.topic)
     counters.messagesIn++
@@ -325,16 +329,17 @@ export class ChannelGroup {
     if (!sub || !this.#spec?.presenceEnabled) return
     // A direct supabase-js subscriber gets a `sync` after its join's presence_state: so does a late one here.
     const bindingIds = matchingBindingIds(sub.bindings, 'presence', 'sync')
-    sub.tab.push({ type: 'channel/event', subscriptionId, bindingIds, payload: { event: 'sync' }, presence: this.#presenceState() })
+    sub.tab.push({ type: 'channel/event', subscriptionId, bindingIds, payload: encodePayload({ event: 'sync' }), presence: this.#presenceState() })
   }
 
   /** Local fan-out of a broadcast this hub sent: the server does not echo it to its own socket. */
   #echo(sender: string | null, message: BroadcastMessage): void {
-    const payload = { type: 'broadcast', event: message.event, payload: message.payload }
+    let payload: EncodedPayload | null = null
     for (const sub of this.#subs.values()) {
       if (sub.id === sender && sub.request.config.broadcast?.self !== true) continue
       const bindingIds = matchingBindingIds(sub.bindings, 'broadcast', message.event)
       if (bindingIds.length === 0) continue
+      payload ??= encodePayload({ type: 'broadcast', event: message.event, payload: message.payload })
       sub.tab.push({ type: 'channel/event', subscriptionId: sub.id, bindingIds, payload })
       this.#hub.metrics.count('deliveries')
       this.#hub.metrics.channel(this.topic).deliveries++

@@ -8,6 +8,7 @@ import { systemClock, Timeout, type Clock, type Random } from './clock.ts'
 import { SocketHub } from './socket-hub.ts'
 import { checkAlertRules } from './alerts.ts'
 import { TabSession } from './tab-session.ts'
+import { FlushScheduler } from './flush-scheduler.ts'
 import { createMemoryOutboxStore, type OutboxStore } from './outbox.ts'
 import { manualLiveness, type Liveness } from './liveness.ts'
 import { validateBindings, validateBroadcast, validateSubscribeRequest, validateToken } from './protocol/validate.ts'
@@ -19,8 +20,8 @@ import {
   type HubPortApi,
   type Result,
   type TabHello,
-  type TabSink,
 } from './protocol/wire.ts'
+import type { DeliveryPort } from './protocol/delivery.ts'
 
 export interface HubEnvironment {
   clock?: Clock
@@ -59,7 +60,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
   const liveness = env.liveness ?? manualLiveness
   const createStore = env.createStore ?? createMemoryOutboxStore
   const epoch = env.epoch ?? uuid()
-  const projects = new Map<string, { hub: SocketHub; healthTimer: Timeout; ready: Promise<void> }>()
+  const projects = new Map<string, { hub: SocketHub; healthTimer: Timeout; flushes: FlushScheduler; ready: Promise<void> }>()
   let closed = false
 
   function projectFor(hello: TabHello) {
@@ -85,7 +86,8 @@ export function createHub(env: HubEnvironment = {}): Hub {
           } else if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
         },
       })
-      entry = { hub, healthTimer, ready: hub.start() }
+      const flushes = new FlushScheduler(clock, () => hub.options.deliveryBatchMs)
+      entry = { hub, healthTimer, flushes, ready: hub.start() }
       projects.set(key, entry)
     }
     return entry
@@ -101,16 +103,16 @@ export function createHub(env: HubEnvironment = {}): Hub {
     let hub: SocketHub | null = null
     let stopWatching: () => void = () => {}
 
-    let sink: TabSink | null = null
-    /** Forgets the tab; `final` also frees the port and the tab's Comlink proxy (the tab is gone). */
+    let deliveries: DeliveryPort | null = null
+    /** Forgets the tab; `final` also closes its ports (the tab is gone). */
     const drop = (final = false) => {
       stopWatching()
       if (tab && hub) hub.detachTab(tab)
       tab?.close()
       tab = null
       if (final) {
-        ;(sink as { [Comlink.releaseProxy]?: () => void } | null)?.[Comlink.releaseProxy]?.()
-        sink = null
+        deliveries?.close?.()
+        deliveries = null
         ;(endpoint as { close?: () => void }).close?.()
       }
     }
@@ -126,20 +128,25 @@ export function createHub(env: HubEnvironment = {}): Hub {
     }
 
     const api: HubPortApi = {
-      async hello(hello: TabHello, tabSink: TabSink) {
+      async hello(hello: TabHello, port: DeliveryPort) {
         if (closed) return fail(errorPayload('closed', 'the hub has shut down'))
         if (hello?.protocol !== PROTOCOL_VERSION) {
           return fail(errorPayload('protocol', `tab speaks protocol ${String(hello?.protocol)}, hub speaks ${PROTOCOL_VERSION}: reload the page`))
         }
         const invalid = validateHubOptions(hello.options)
         if (invalid) return fail(invalid)
+        if (!port || typeof port.postMessage !== 'function' || typeof port.addEventListener !== 'function') {
+          return fail(errorPayload('protocol', 'hello() takes a MessagePort for deliveries: reload the page'))
+        }
         if (tab) drop()
-        sink = tabSink
+        if (deliveries !== port) deliveries?.close?.()
+        deliveries = port
         const entry = projectFor(hello)
         hub = entry.hub
         tab = new TabSession({
           tabId: hello.tabId,
-          sink: tabSink,
+          port,
+          schedule: entry.flushes.schedule,
           now: () => clock.now(),
           onError: (error) => env.log?.('tab', `delivery to ${hello.tabId} failed`, error),
         })
@@ -260,8 +267,9 @@ export function createHub(env: HubEnvironment = {}): Hub {
     },
     close() {
       closed = true
-      for (const { hub, healthTimer } of projects.values()) {
+      for (const { hub, healthTimer, flushes } of projects.values()) {
         healthTimer.clear()
+        flushes.clear()
         for (const tab of hub.tabs) tab.close()
         hub.close()
       }

@@ -1,17 +1,28 @@
 /**
- * One connected tab as the hub sees it: its sink, its subscriptions, and a delivery queue that is
- * flushed once per task and never awaited. A tab that stops acknowledging (frozen, dead, or slow)
- * is marked stalled after `maxInFlight` unacknowledged batches; its events are then dropped and
- * counted, and its subscriptions get a `channel/resync` notice once it catches up.
+ * One connected tab as the hub sees it: its delivery port, its subscriptions, and a queue of events
+ * that is flushed as one batch per turn and never awaited. Batches are numbered; the tab acknowledges
+ * every `ackEvery`-th one. A tab that falls `maxInFlight` batches behind (frozen, dead, or slow) is
+ * marked stalled: its events are then dropped and counted, and once it catches up each of its
+ * subscriptions gets a `channel/resync` notice for the gap.
  */
-import type { TabEvent, TabSink } from './protocol/wire.ts'
+import type { DeliveryFrame, DeliveryPort } from './protocol/delivery.ts'
+import type { TabEvent } from './protocol/wire.ts'
+import { FlushScheduler, type ScheduleFlush } from './flush-scheduler.ts'
+import { systemClock } from './clock.ts'
 
 export interface TabSessionOptions {
   tabId: string
-  sink: TabSink
+  port: DeliveryPort
   /** Unacknowledged batches before the tab counts as stalled. */
   maxInFlight?: number
+  /** Every how many batches the tab is asked to acknowledge. */
+  ackEvery?: number
   now: () => number
+  /**
+   * Runs the flush later (flush-scheduler.ts): by default after a zero-delay timer, which comes after
+   * the socket messages already waiting in the worker's task queue.
+   */
+  schedule?: ScheduleFlush
   onError?: (error: unknown) => void
 }
 
@@ -24,22 +35,32 @@ export class TabSession {
   online = true
   delivered = 0
   dropped = 0
-  #sink: TabSink
+  batches = 0
+  #port: DeliveryPort
   #queue: TabEvent[] = []
   #flushScheduled = false
-  #inFlight = 0
+  #acked = 0
   #maxInFlight: number
+  #ackEvery: number
   #stalledSince: number | null = null
   #closed = false
   #now: () => number
+  #schedule: ScheduleFlush
   #onError: (error: unknown) => void
+  #onAck = (event: { data: unknown }) => {
+    if (typeof event.data === 'number') this.#acknowledged(event.data)
+  }
 
   constructor(options: TabSessionOptions) {
     this.tabId = options.tabId
-    this.#sink = options.sink
+    this.#port = options.port
     this.#maxInFlight = options.maxInFlight ?? 256
+    this.#ackEvery = Math.max(1, Math.min(options.ackEvery ?? 16, Math.floor(this.#maxInFlight / 4)))
     this.#now = options.now
+    this.#schedule = options.schedule ?? new FlushScheduler(systemClock).schedule
     this.#onError = options.onError ?? (() => {})
+    this.#port.addEventListener('message', this.#onAck)
+    this.#port.start?.()
   }
 
   get stalled(): boolean {
@@ -48,6 +69,11 @@ export class TabSession {
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /** Batches sent and not yet acknowledged (rounded up to the last acknowledged one). */
+  get inFlight(): number {
+    return this.batches - this.#acked
   }
 
   push(event: TabEvent): void {
@@ -59,37 +85,42 @@ export class TabSession {
     this.#queue.push(event)
     if (!this.#flushScheduled) {
       this.#flushScheduled = true
-      queueMicrotask(() => this.#flush())
+      this.#schedule(() => this.#flush())
     }
   }
 
   #flush(): void {
     this.#flushScheduled = false
     if (this.#closed || this.#queue.length === 0) return
-    const batch = this.#queue
+    const events = this.#queue
     this.#queue = []
-    this.#inFlight++
-    if (this.#inFlight >= this.#maxInFlight && this.#stalledSince === null) this.#stalledSince = this.#now()
-    const settle = () => this.#acknowledged()
+    const seq = ++this.batches
+    if (this.inFlight >= this.#maxInFlight && this.#stalledSince === null) this.#stalledSince = this.#now()
+    // While stalled every batch asks for an ack, so that the first one the tab handles ends the stall.
+    const ack = seq % this.#ackEvery === 0 || this.#stalledSince !== null
+    const frame: DeliveryFrame<TabEvent> = { seq, sentAt: this.#now(), ack, events }
     try {
-      // Never awaited: a frozen or dead tab must not hold up anyone else (the hub never awaits a tab).
-      const result = this.#sink.deliver(batch, this.#now()) as unknown
-      if (result && typeof (result as Promise<void>).then === 'function') {
-        ;(result as Promise<void>).then(settle, (error) => {
-          settle()
-          this.#onError(error)
-        })
-      } else settle()
-      this.delivered += batch.length
+      // Never awaited, and nothing to await: a frozen or dead tab must not hold up anyone else.
+      this.#port.postMessage(frame)
+      this.delivered += events.length
     } catch (error) {
-      settle()
+      // A payload structured clone cannot copy: the batch is lost for this tab, so tell it to resync.
       this.#onError(error)
+      this.#resyncAfterLoss(events)
     }
   }
 
-  #acknowledged(): void {
-    this.#inFlight = Math.max(0, this.#inFlight - 1)
-    if (this.#stalledSince !== null && this.#inFlight < this.#maxInFlight / 2) {
+  #resyncAfterLoss(events: TabEvent[]): void {
+    const at = this.#now()
+    const lost = new Set(events.flatMap((e) => (e.type === 'channel/event' ? [e.subscriptionId] : [])))
+    this.dropped += events.length
+    for (const subscriptionId of lost) this.push({ type: 'channel/resync', subscriptionId, since: at, until: at, reason: 'undeliverable' })
+  }
+
+  #acknowledged(seq: number): void {
+    if (seq <= this.#acked || seq > this.batches) return
+    this.#acked = seq
+    if (this.#stalledSince !== null && this.inFlight < this.#maxInFlight / 2) {
       const since = this.#stalledSince
       this.#stalledSince = null
       for (const subscriptionId of this.subscriptions) {
@@ -101,5 +132,6 @@ export class TabSession {
   close(): void {
     this.#closed = true
     this.#queue = []
+    this.#port.removeEventListener('message', this.#onAck)
   }
 }

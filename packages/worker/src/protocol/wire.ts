@@ -6,6 +6,7 @@ import type { RealtimeErrorPayload } from './errors.ts'
 import type { HubOptions } from './options.ts'
 import type { HealthSnapshot } from './health.ts'
 import type { Alert, AlertRule, Finding, PerformanceMetrics } from './metrics.ts'
+import type { DeliveryPort, EncodedPayload } from './delivery.ts'
 
 /** Bumped on any incompatible change; part of the SharedWorker's name so old and new never share a hub. */
 export const PROTOCOL_VERSION = 1
@@ -101,14 +102,15 @@ export interface EnvironmentHint {
   visible?: boolean
 }
 
-/** Everything the hub pushes to a tab, in batches, never awaited. */
+/** Everything the hub pushes to a tab, in batches on the tab's delivery port, never awaited. */
 export type TabEvent =
   | { type: 'channel/status'; subscriptionId: string; status: SubscribeStatus; error?: RealtimeErrorPayload }
   | {
       type: 'channel/event'
       subscriptionId: string
       bindingIds: number[]
-      payload: unknown
+      /** Encoded once per event and shared by every tab's batch (delivery.ts). */
+      payload: EncodedPayload
       /** Presence state after this event, mirrored for the tab's synchronous `presenceState()`. */
       presence?: Record<string, unknown[]>
     }
@@ -117,15 +119,10 @@ export type TabEvent =
   | { type: 'hub/alert'; alert: Alert }
   | { type: 'auth/refresh'; reason: string }
 
-/** The one object each tab hands the hub at hello (one Comlink proxy per tab). */
-export interface TabSink {
-  /** `sentAt` is the hub's wall clock when the batch left, for delivery latency in the tab. */
-  deliver(events: TabEvent[], sentAt: number): void
-}
-
 /** What the hub exposes on every port. Every method answers a `Result` and never throws. */
 export interface HubPortApi {
-  hello(hello: TabHello, sink: TabSink): Promise<Result<HelloReply>>
+  /** `deliveries` is a MessagePort the tab transfers: the hub pushes its events there (delivery.ts). */
+  hello(hello: TabHello, deliveries: DeliveryPort): Promise<Result<HelloReply>>
   subscribe(request: SubscribeRequest): Promise<Result<null>>
   addBindings(subscriptionId: string, bindings: BindingSpec[]): Promise<Result<null>>
   unsubscribe(subscriptionId: string): Promise<Result<'ok'>>

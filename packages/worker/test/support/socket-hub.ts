@@ -5,7 +5,25 @@ import { createMemoryOutboxStore } from '../../src/outbox.ts'
 import { resolveHubOptions, type HubOptions } from '../../src/protocol/options.ts'
 import { systemClock } from '../../src/clock.ts'
 import type { TabEvent } from '../../src/protocol/wire.ts'
+import type { DeliveryFrame, DeliveryPort } from '../../src/protocol/delivery.ts'
 import { FakeSocket } from './fake-socket.ts'
+
+/** A delivery port that records every event the hub posts and acknowledges every batch it is asked to. */
+export function recordingPort(events: TabEvent[] = [], { ack = true } = {}): DeliveryPort & { frames: DeliveryFrame<TabEvent>[] } {
+  const listeners = new Set<(event: { data: unknown }) => void>()
+  const frames: DeliveryFrame<TabEvent>[] = []
+  return {
+    frames,
+    postMessage(message) {
+      const frame = structuredClone(message) as DeliveryFrame<TabEvent>
+      frames.push(frame)
+      events.push(...frame.events)
+      if (ack && frame.ack) queueMicrotask(() => listeners.forEach((l) => l({ data: frame.seq })))
+    },
+    addEventListener: (_type, listener) => void listeners.add(listener),
+    removeEventListener: (_type, listener) => void listeners.delete(listener),
+  }
+}
 
 export function setupSocketHub(options: HubOptions = {}, random = () => 0.5, { token = null as string | null | undefined } = {}) {
   let n = 0
@@ -21,7 +39,7 @@ export function setupSocketHub(options: HubOptions = {}, random = () => 0.5, { t
     onChange: () => {},
   })
   const events: TabEvent[] = []
-  const tab = new TabSession({ tabId: 'tab-1', sink: { deliver: (batch) => void events.push(...batch) }, now: () => Date.now() })
+  const tab = new TabSession({ tabId: 'tab-1', port: recordingPort(events), now: () => Date.now() })
   hub.attachTab(tab)
   if (token !== undefined) hub.setAuth(token)
   const subscribe = (topic: string) =>

@@ -9,6 +9,8 @@ describe('options', () => {
     const r = resolveHubOptions({ backoff: { maxMs: 5000 }, heartbeatIntervalMs: 1000 })
     expect(r.backoff).toEqual({ ...DEFAULT_HUB_OPTIONS.backoff, maxMs: 5000 })
     expect(r.heartbeatIntervalMs).toBe(1000)
+    expect(r.deliveryBatchMs).toBe(0)
+    expect(resolveHubOptions({ deliveryBatchMs: 16 }).deliveryBatchMs).toBe(16)
     expect(resolveHubOptions({ circuitBreaker: { enabled: false } }, r).backoff.maxMs).toBe(5000)
   })
 
@@ -17,6 +19,7 @@ describe('options', () => {
     [{ backoff: { multiplier: 'x' } }, 'backoff.multiplier must be a number'],
     [{ circuitBreaker: { threshold: 2.5 } }, 'whole number'],
     [{ circuitBreaker: { enabled: 'yes' } }, 'circuitBreaker.enabled must be true or false'],
+    [{ deliveryBatchMs: 5_000 }, 'deliveryBatchMs must be a number from 0 to 1000'],
     [{ heartbeat: 10 }, 'unknown option "heartbeat"'],
     [{ limits: { perSecond: 1 } }, 'unknown option "limits.perSecond"'],
     ['fast', 'options must be an object'],

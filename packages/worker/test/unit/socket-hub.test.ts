@@ -10,7 +10,7 @@ import { resolveHubOptions } from '../../src/protocol/options.ts'
 import { systemClock } from '../../src/clock.ts'
 import { phoenixSocketOf } from '../../src/realtime-internals.ts'
 import { FakeSocket } from '../support/fake-socket.ts'
-import { setupSocketHub } from '../support/socket-hub.ts'
+import { recordingPort, setupSocketHub } from '../support/socket-hub.ts'
 
 const setupHub = setupSocketHub
 
@@ -49,7 +49,7 @@ describe('socket hub', () => {
       uuid: () => 'u',
       onChange: () => {},
     })
-    const tab = new TabSession({ tabId: 't', sink: { deliver: () => {} }, now: () => Date.now() })
+    const tab = new TabSession({ tabId: 't', port: recordingPort(), now: () => Date.now() })
     hub.attachTab(tab)
     hub.noteTabAuth(null, true)
     hub.subscribe(tab, { subscriptionId: 's', topic: 'secure', config: {}, bindings: [] })

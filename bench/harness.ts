@@ -1,0 +1,211 @@
+/**
+ * What the benchmark and the profiler share: the demo build served statically, tabs subscribed in
+ * either mode, a Node sender on its own socket, and DevTools Protocol readings (CPU, heap).
+ */
+import { spawn } from 'node:child_process'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import { extname, join, normalize } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, Page } from '@playwright/test'
+import WebSocket from 'ws'
+import { RealtimeClient } from '@supabase/supabase-js'
+
+/**
+ * shared: this library with its defaults. shared-batched: the same with `deliveryBatchMs: 16` (the hub
+ * collects a frame's worth of events per post). baseline: one plain supabase-js client per tab.
+ */
+export type Mode = 'shared' | 'shared-batched' | 'baseline'
+export const MODES: readonly Mode[] = ['shared', 'shared-batched', 'baseline']
+export const BATCH_MS = 16
+export const HEARTBEAT_MS = 5_000
+export const PREVIEW_PORT = 4190
+
+const isShared = (mode: Mode) => mode !== 'baseline'
+
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export async function waitFor<T>(check: () => Promise<T | null | false> | T | null | false, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`)
+    await sleep(25)
+  }
+}
+
+/** Subscribes a tab in the given mode; the callback records `Date.now() - payload.t` per event. */
+export async function subscribeTab(page: Page, mode: Mode): Promise<void> {
+  await page.evaluate(
+    ({ shared, heartbeatIntervalMs }) => {
+      const w = window as any
+      w.__lat = []
+      w.__firstAt = null
+      w.__lastT = 0
+      const client = shared
+        ? w.realtime
+        : w.createClient(w.demoConfig.supabaseUrl, w.demoConfig.anonKey, { realtime: { heartbeatIntervalMs } }).realtime
+      const channel = client.channel('bench').on('broadcast', { event: 'tick' }, (m: { payload: { t: number } }) => {
+        const now = Date.now()
+        w.__firstAt ??= now
+        w.__lastT = Math.max(w.__lastT, m.payload.t)
+        w.__lat.push(now - m.payload.t)
+      })
+      return new Promise<void>((resolve) => channel.subscribe((s: string) => s === 'SUBSCRIBED' && resolve()))
+    },
+    { shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS },
+  )
+}
+
+/**
+ * In a loaded tab, the time from creating a client (a shared one, or a supabase-js one) to the first
+ * event on `bench`, which other tabs already use. Page loading is the same in both modes and left out.
+ */
+export async function timeToFirstEvent(page: Page, mode: Mode): Promise<number> {
+  return page.evaluate(
+    ({ shared, heartbeatIntervalMs }) => {
+      const w = window as any
+      const { supabaseUrl, anonKey, options } = w.demoConfig
+      const started = performance.now()
+      const client = shared
+        ? w.createSharedRealtime(supabaseUrl, anonKey, options)
+        : w.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime
+      return new Promise<number>((resolve, reject) => {
+        setTimeout(() => reject(new Error('no event within 10 s')), 10_000)
+        client
+          .channel('bench')
+          .on('broadcast', { event: 'tick' }, () => resolve(performance.now() - started))
+          .subscribe()
+      })
+    },
+    { shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS },
+  )
+}
+
+export async function openTab(context: BrowserContext, serverUrl: string, mode: Mode): Promise<Page> {
+  const page = await context.newPage()
+  const batch = mode === 'shared-batched' ? `&deliveryBatchMs=${BATCH_MS}` : ''
+  await page.goto(`http://127.0.0.1:${PREVIEW_PORT}/?manual=1&url=${encodeURIComponent(serverUrl)}&heartbeatIntervalMs=${HEARTBEAT_MS}${batch}`)
+  await page.waitForFunction(() => typeof (window as any).realtime === 'object')
+  return page
+}
+
+/** A Node sender on its own socket: broadcasts `{t, seq}` at `rate` per second for `ms`. */
+export async function createSender(serverUrl: string, anonKey: string) {
+  const client = new RealtimeClient(`${serverUrl.replace('http', 'ws')}/realtime/v1`, { params: { apikey: anonKey }, transport: WebSocket as never })
+  const channel = client.channel('bench')
+  await new Promise<void>((resolve) => channel.subscribe((s) => s === 'SUBSCRIBED' && resolve()))
+  let seq = 0
+  return {
+    async stream(rate: number, ms: number): Promise<number> {
+      const start = Date.now()
+      let sent = 0
+      while (Date.now() - start < ms) {
+        const due = Math.floor(((Date.now() - start) / 1000) * rate)
+        while (sent < due) {
+          const payload = { t: Date.now(), seq: seq++ }
+          // While its own socket is down (the recovery phase drops it too), the sender posts over HTTP.
+          if (channel.state === 'joined') void channel.send({ type: 'broadcast', event: 'tick', payload })
+          else void channel.httpSend('tick', payload).catch(() => {})
+          sent++
+        }
+        await sleep(2)
+      }
+      return sent
+    },
+    close: () => client.disconnect(),
+  }
+}
+
+export async function collect(pages: Page[]): Promise<number[][]> {
+  return Promise.all(pages.map((p) => p.evaluate(() => (window as any).__lat.splice(0) as number[])))
+}
+
+export async function browserCpuSeconds(browser: Browser): Promise<number> {
+  const cdp = await browser.newBrowserCDPSession()
+  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { cpuTime: number }[] }
+  await cdp.detach()
+  return info.processInfo.reduce((sum, p) => sum + p.cpuTime, 0)
+}
+
+export async function heapMb(pages: Page[]): Promise<number> {
+  let total = 0
+  for (const page of pages) {
+    const cdp = await page.context().newCDPSession(page)
+    const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }
+    total += usedSize
+    await cdp.detach()
+  }
+  return total / pages.length / 1024 / 1024
+}
+
+/** A DevTools Protocol session on the context's SharedWorker (Playwright cannot address it itself). */
+export async function attachWorker(browser: Browser): Promise<{ send<T>(method: string, params?: object): Promise<T>; detach(): Promise<void> } | null> {
+  const cdp = await browser.newBrowserCDPSession()
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string }[] }
+  const worker = targetInfos.find((t) => t.type === 'shared_worker')
+  if (!worker) return (await cdp.detach(), null)
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })) as { sessionId: string }
+  const pending = new Map<number, (message: { result?: unknown; error?: { message: string } }) => void>()
+  let nextId = 1
+  cdp.on('Target.receivedMessageFromTarget', (event: { message: string }) => {
+    const message = JSON.parse(event.message)
+    pending.get(message.id)?.(message)
+    pending.delete(message.id)
+  })
+  return {
+    async send<T>(method: string, params: object = {}): Promise<T> {
+      const id = nextId++
+      const answer = new Promise<{ result?: unknown; error?: { message: string } }>((resolve) => pending.set(id, resolve))
+      await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+      const timeout = sleep(10_000).then(() => ({ result: undefined, error: { message: `${method}: no answer from the worker` } }))
+      const message = await Promise.race([answer, timeout])
+      if (message.error) throw new Error(message.error.message)
+      return message.result as T
+    },
+    detach: () => cdp.detach(),
+  }
+}
+
+export async function workerHeapMb(browser: Browser): Promise<number | null> {
+  const worker = await attachWorker(browser)
+  if (!worker) return null
+  try {
+    const { usedSize } = await worker.send<{ usedSize: number }>('Runtime.getHeapUsage')
+    return usedSize / 1024 / 1024
+  } catch {
+    return NaN
+  } finally {
+    await worker.detach()
+  }
+}
+
+/** Builds the demo and serves dist/demo from this process (a static file server is all it needs). */
+export async function startPreview(): Promise<Server> {
+  await new Promise<void>((resolve, reject) => {
+    const build = spawn('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' })
+    build.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited ${code}`))))
+  })
+  const root = fileURLToPath(new URL('../dist/demo/', import.meta.url))
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.png': 'image/png' }
+  const server = createHttpServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    const file = join(root, path === '/' ? 'index.html' : normalize(path).replace(/^([/\\])+/, ''))
+    try {
+      const body = await readFile(file.startsWith(root) ? file : join(root, 'index.html'))
+      res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' })
+      res.end(body)
+    } catch {
+      res.writeHead(404).end()
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(PREVIEW_PORT, '127.0.0.1', resolve))
+  return server
+}
+
