@@ -103,15 +103,16 @@ export async function createSender(serverUrl: string, anonKey: string) {
   await new Promise<void>((resolve) => channel.subscribe((s) => s === 'SUBSCRIBED' && resolve()))
   let seq = 0
   return {
-    async stream(rate: number, ms: number): Promise<number> {
+    /** Streams for `ms`, or until `signal` aborts. */
+    async stream(rate: number, ms: number, signal?: AbortSignal): Promise<number> {
       const start = Date.now()
       let sent = 0
-      while (Date.now() - start < ms) {
+      while (Date.now() - start < ms && !signal?.aborted) {
         const due = Math.floor(((Date.now() - start) / 1000) * rate)
         while (sent < due) {
           const payload = { t: Date.now(), seq: seq++ }
           // While its own socket is down (the recovery phase drops it too), the sender posts over HTTP.
-          if (channel.state === 'joined') void channel.send({ type: 'broadcast', event: 'tick', payload })
+          if (client.isConnected() && channel.state === 'joined') void channel.send({ type: 'broadcast', event: 'tick', payload })
           else void channel.httpSend('tick', payload).catch(() => {})
           sent++
         }

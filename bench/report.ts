@@ -4,6 +4,7 @@ import type { RunResult } from './run.ts'
 type Machine = Record<string, unknown> & { cpus: number; cpuModel: string; memoryGb: number; node: string; chromium: string; date: string }
 
 const fmt = (n: number | null, digits = 1) => (n === null || Number.isNaN(n) ? '–' : Number.isInteger(n) ? String(n) : n.toFixed(digits))
+const delta = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? '–' : `${a - b >= 0 ? '+' : '−'}${fmt(Math.abs(a - b))} ms`)
 const ratio = (a: number, b: number) => (b === 0 || Number.isNaN(a) || Number.isNaN(b) ? '–' : `${(a / b).toFixed(2)}×`)
 
 function pairs(results: RunResult[]) {
@@ -40,19 +41,19 @@ export function renderMarkdown(machine: Machine, results: RunResult[]): string {
     '',
     '## Ratios (shared ÷ baseline)',
     '',
-    `| N | sockets | joins | heartbeats/min | frames per event | browser CPU | latency p50 | latency p99 | first event in a new tab | same, ${settings.remoteLatencyMs ?? 40} ms server latency | recovery | max sustained rate |`,
+    `| N | sockets | joins | heartbeats/min | frames per event | browser CPU | latency p50 (difference) | latency p99 | first event in a new tab | same, ${settings.remoteLatencyMs ?? 40} ms server latency | recovery | max sustained rate |`,
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const { n, shared: s, baseline: b } of pairs(results)) {
     lines.push(
-      `| ${n} | ${ratio(s.sockets, b.sockets)} | ${ratio(s.joins, b.joins)} | ${ratio(s.heartbeatsPerMinute, b.heartbeatsPerMinute)} | ${ratio(s.framesPerEvent, b.framesPerEvent)} | ${ratio(s.cpuSeconds, b.cpuSeconds)} | ${ratio(s.latency.p50, b.latency.p50)} | ${ratio(s.latency.p99, b.latency.p99)} | ${ratio(s.firstEventMs, b.firstEventMs)} | ${ratio(s.firstEventRemoteMs, b.firstEventRemoteMs)} | ${ratio(s.recoveryMs, b.recoveryMs)} | ${ratio(s.maxSustainedRate, b.maxSustainedRate)} |`,
+      `| ${n} | ${ratio(s.sockets, b.sockets)} | ${ratio(s.joins, b.joins)} | ${ratio(s.heartbeatsPerMinute, b.heartbeatsPerMinute)} | ${ratio(s.framesPerEvent, b.framesPerEvent)} | ${ratio(s.cpuSeconds, b.cpuSeconds)} | ${delta(s.latency.p50, b.latency.p50)} | ${ratio(s.latency.p99, b.latency.p99)} | ${ratio(s.firstEventMs, b.firstEventMs)} | ${ratio(s.firstEventRemoteMs, b.firstEventRemoteMs)} | ${ratio(s.recoveryMs, b.recoveryMs)} | ${ratio(s.maxSustainedRate, b.maxSustainedRate)} |`,
     )
   }
   const batched = pairs(results).filter((p) => p.batched)
   if (batched.length > 0) {
-    lines.push('', `## Ratios with \`deliveryBatchMs: ${settings.batchMs ?? 16}\` (shared-batched ÷ baseline)`, '', '| N | browser CPU | latency p50 | latency p99 | first event in a new tab | max sustained rate |', '|---|---|---|---|---|---|')
+    lines.push('', `## Ratios with \`deliveryBatchMs: ${settings.batchMs ?? 16}\` (shared-batched ÷ baseline)`, '', '| N | browser CPU | latency p50 (difference) | latency p99 | first event in a new tab | max sustained rate |', '|---|---|---|---|---|---|')
     for (const { n, batched: s, baseline: b } of batched) {
-      lines.push(`| ${n} | ${ratio(s!.cpuSeconds, b.cpuSeconds)} | ${ratio(s!.latency.p50, b.latency.p50)} | ${ratio(s!.latency.p99, b.latency.p99)} | ${ratio(s!.firstEventMs, b.firstEventMs)} | ${ratio(s!.maxSustainedRate, b.maxSustainedRate)} |`)
+      lines.push(`| ${n} | ${ratio(s!.cpuSeconds, b.cpuSeconds)} | ${delta(s!.latency.p50, b.latency.p50)} | ${ratio(s!.latency.p99, b.latency.p99)} | ${ratio(s!.firstEventMs, b.firstEventMs)} | ${ratio(s!.maxSustainedRate, b.maxSustainedRate)} |`)
     }
   }
   lines.push('', '## Absolute numbers', '')

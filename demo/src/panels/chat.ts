@@ -175,14 +175,13 @@ export function mountChat(root: HTMLElement, { realtime, name: initialName }: Pa
   // Best effort: a closing tab says goodbye; the roster's expiry covers the tabs that cannot.
   addEventListener('pagehide', () => void live.current()?.send({ type: 'broadcast', event: 'bye', payload: { tabId } }, { ttlMs: EPHEMERAL_TTL_MS }).catch(() => {}))
 
-  // One slow tick: expires typing and roster entries, re-announces, and refreshes presence. The poll
-  // is needed because a tab joining a topic another tab already joined receives the presence state
-  // without a 'sync' callback (the hub pushes it with no binding ids), unlike supabase-js.
+  // One slow tick: expires typing and roster entries and re-announces. Presence renders on 'sync',
+  // which a tab joining an already joined topic gets too, as with supabase-js.
   let ticks = 0
+  renderPresence()
   const tick = () => {
     renderTyping()
     renderRoster()
-    renderPresence()
     if (++ticks % (ANNOUNCE_EVERY_MS / 1_000) === 0) announce()
     setTimeout(tick, 1_000)
   }
