@@ -35,7 +35,11 @@ let inPageHub: Promise<{ connect(port: MessagePort): void }> | null = null
 /** Fallback: one hub for this page (no sharing across tabs, same guarantees otherwise). */
 export async function connectToInPageHub(): Promise<HubEndpoint> {
   inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore }) =>
-    createHub({ createStore: typeof indexedDB === 'undefined' ? undefined : () => createIdbOutboxStore() }),
+    createHub({
+      createStore: typeof indexedDB === 'undefined' ? undefined : () => createIdbOutboxStore(),
+      // Page timers are throttled in hidden tabs; one tab has no fan-out to batch anyway.
+      flushZeroDelay: 'microtask',
+    }),
   )
   const hub = await inPageHub
   const channel = new MessageChannel()

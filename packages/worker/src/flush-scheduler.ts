@@ -8,19 +8,36 @@ import { Timeout, type Clock } from './clock.ts'
 
 export type ScheduleFlush = (flush: () => void) => void
 
+/**
+ * How a zero delay is waited: a timer (the worker, where timers are not throttled), or a microtask
+ * (a hub inside a page, whose timers a hidden tab aligns to one-second wake-ups).
+ */
+export type ZeroDelay = 'timer' | 'microtask'
+
 export class FlushScheduler {
   #pending: (() => void)[] = []
   #timer: Timeout
   #delayMs: () => number
+  #zeroDelay: ZeroDelay
+  #microtaskQueued = false
 
-  constructor(clock: Clock, delayMs: () => number = () => 0) {
+  constructor(clock: Clock, delayMs: () => number = () => 0, zeroDelay: ZeroDelay = 'timer') {
     this.#timer = new Timeout(clock)
     this.#delayMs = delayMs
+    this.#zeroDelay = zeroDelay
   }
 
   readonly schedule: ScheduleFlush = (flush) => {
     this.#pending.push(flush)
-    if (!this.#timer.pending) this.#timer.set(this.#delayMs(), this.#runAll)
+    if (this.#timer.pending || this.#microtaskQueued) return
+    const delay = this.#delayMs()
+    if (delay === 0 && this.#zeroDelay === 'microtask') {
+      this.#microtaskQueued = true
+      queueMicrotask(() => {
+        this.#microtaskQueued = false
+        this.#runAll()
+      })
+    } else this.#timer.set(delay, this.#runAll)
   }
 
   #runAll = (): void => {

@@ -8,7 +8,7 @@ import { systemClock, Timeout, type Clock, type Random } from './clock.ts'
 import { SocketHub } from './socket-hub.ts'
 import { checkAlertRules } from './alerts.ts'
 import { TabSession } from './tab-session.ts'
-import { FlushScheduler } from './flush-scheduler.ts'
+import { FlushScheduler, type ZeroDelay } from './flush-scheduler.ts'
 import { createMemoryOutboxStore, type OutboxStore } from './outbox.ts'
 import { manualLiveness, type Liveness } from './liveness.ts'
 import { validateBindings, validateBroadcast, validateSubscribeRequest, validateToken } from './protocol/validate.ts'
@@ -36,6 +36,8 @@ export interface HubEnvironment {
   liveness?: Liveness
   /** The name of a Web Lock this hub holds for its life (the SharedWorker entry takes one). */
   lifetimeLock?: string
+  /** How a `deliveryBatchMs` of 0 waits: 'timer' (default; batches what queued while busy) or 'microtask' (a hub in a page, whose timers hidden tabs throttle). */
+  flushZeroDelay?: ZeroDelay
   /** Minimum spacing of health pushes to tabs. */
   healthIntervalMs?: number
   log?: (kind: string, message: string, data?: unknown) => void
@@ -86,7 +88,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
           } else if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
         },
       })
-      const flushes = new FlushScheduler(clock, () => hub.options.deliveryBatchMs)
+      const flushes = new FlushScheduler(clock, () => hub.options.deliveryBatchMs, env.flushZeroDelay)
       entry = { hub, healthTimer, flushes, ready: hub.start() }
       projects.set(key, entry)
     }

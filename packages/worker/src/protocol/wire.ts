@@ -9,7 +9,7 @@ import type { Alert, AlertRule, Finding, PerformanceMetrics } from './metrics.ts
 import type { DeliveryPort, EncodedPayload } from './delivery.ts'
 
 /** Bumped on any incompatible change; part of the SharedWorker's name so old and new never share a hub. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 export const HUB_WORKER_NAME = `shared-realtime@v${PROTOCOL_VERSION}`
 
 /** Field that carries a message's idempotency id inside object payloads; tabs strip it before callbacks. */

@@ -162,6 +162,23 @@ describe('FlushScheduler', () => {
     expect(ran.slice(50)).toEqual([50, 51])
   })
 
+  it('waits a zero delay in a microtask when asked (a hub inside a page), and a timer for a longer one', async () => {
+    vi.useFakeTimers()
+    let delay = 0
+    const scheduler = new FlushScheduler(systemClock, () => delay, 'microtask')
+    const ran: number[] = []
+    scheduler.schedule(() => ran.push(1))
+    scheduler.schedule(() => ran.push(2))
+    expect(vi.getTimerCount()).toBe(0)
+    await Promise.resolve()
+    expect(ran).toEqual([1, 2])
+    delay = 16
+    scheduler.schedule(() => ran.push(3))
+    expect(vi.getTimerCount()).toBe(1)
+    await vi.advanceTimersByTimeAsync(16)
+    expect(ran).toEqual([1, 2, 3])
+  })
+
   it('leaves no timer and runs nothing after clear()', async () => {
     vi.useFakeTimers()
     const scheduler = new FlushScheduler(systemClock, () => 16)
