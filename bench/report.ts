@@ -41,12 +41,12 @@ export function renderMarkdown(machine: Machine, results: RunResult[]): string {
     '',
     '## Ratios (shared ÷ baseline)',
     '',
-    `| N | sockets | joins | heartbeats/min | frames per event | browser CPU | latency p50 (difference) | latency p99 | first event in a new tab | same, ${settings.remoteLatencyMs ?? 40} ms server latency | recovery | max sustained rate |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| N | sockets | joins | heartbeats/min | frames per event | bytes per event | browser CPU | latency p50 (difference) | latency p99 | first event in a new tab | same, ${settings.remoteLatencyMs ?? 40} ms server latency | recovery | max sustained rate |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const { n, shared: s, baseline: b } of pairs(results)) {
     lines.push(
-      `| ${n} | ${ratio(s.sockets, b.sockets)} | ${ratio(s.joins, b.joins)} | ${ratio(s.heartbeatsPerMinute, b.heartbeatsPerMinute)} | ${ratio(s.framesPerEvent, b.framesPerEvent)} | ${ratio(s.cpuSeconds, b.cpuSeconds)} | ${delta(s.latency.p50, b.latency.p50)} | ${ratio(s.latency.p99, b.latency.p99)} | ${ratio(s.firstEventMs, b.firstEventMs)} | ${ratio(s.firstEventRemoteMs, b.firstEventRemoteMs)} | ${ratio(s.recoveryMs, b.recoveryMs)} | ${ratio(s.maxSustainedRate, b.maxSustainedRate)} |`,
+      `| ${n} | ${ratio(s.sockets, b.sockets)} | ${ratio(s.joins, b.joins)} | ${ratio(s.heartbeatsPerMinute, b.heartbeatsPerMinute)} | ${ratio(s.framesPerEvent, b.framesPerEvent)} | ${ratio(s.bytesPerEvent, b.bytesPerEvent)} | ${ratio(s.cpuSeconds, b.cpuSeconds)} | ${delta(s.latency.p50, b.latency.p50)} | ${ratio(s.latency.p99, b.latency.p99)} | ${ratio(s.firstEventMs, b.firstEventMs)} | ${ratio(s.firstEventRemoteMs, b.firstEventRemoteMs)} | ${ratio(s.recoveryMs, b.recoveryMs)} | ${ratio(s.maxSustainedRate, b.maxSustainedRate)} |`,
     )
   }
   const batched = pairs(results).filter((p) => p.batched)
@@ -58,12 +58,12 @@ export function renderMarkdown(machine: Machine, results: RunResult[]): string {
   }
   lines.push('', '## Absolute numbers', '')
   lines.push(
-    '| mode | N | sockets | joins | heartbeats/min | frames/event | deliveries/event | p50 ms | p95 ms | p99 ms | lost | max rate/s | max deliveries/s | first event ms | first event, remote ms | recovery ms | CPU s | heap/tab MB | worker heap MB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| mode | N | sockets | joins | heartbeats/min | frames/event | bytes/event | deliveries/event | p50 ms | p95 ms | p99 ms | lost | max rate/s | max deliveries/s | first event ms | first event, remote ms | recovery ms | CPU s | heap/tab MB | worker heap MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   )
   for (const r of results) {
     lines.push(
-      `| ${r.mode} | ${r.tabs} | ${r.sockets} | ${r.joins} | ${fmt(r.heartbeatsPerMinute)} | ${fmt(r.framesPerEvent, 2)} | ${fmt(r.deliveriesPerEvent, 2)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${r.latency.loss} | ${r.maxSustainedRate} | ${r.maxSustainedRate * r.tabs} | ${fmt(r.firstEventMs)} | ${fmt(r.firstEventRemoteMs)} | ${fmt(r.recoveryMs)} | ${fmt(r.cpuSeconds, 2)} | ${fmt(r.tabHeapMb)} | ${fmt(r.workerHeapMb)} |`,
+      `| ${r.mode} | ${r.tabs} | ${r.sockets} | ${r.joins} | ${fmt(r.heartbeatsPerMinute)} | ${fmt(r.framesPerEvent, 2)} | ${fmt(r.bytesPerEvent, 0)} | ${fmt(r.deliveriesPerEvent, 2)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${r.latency.loss} | ${r.maxSustainedRate} | ${r.maxSustainedRate * r.tabs} | ${fmt(r.firstEventMs)} | ${fmt(r.firstEventRemoteMs)} | ${fmt(r.recoveryMs)} | ${fmt(r.cpuSeconds, 2)} | ${fmt(r.tabHeapMb)} | ${fmt(r.workerHeapMb)} |`,
     )
   }
   lines.push('', '## Quotas: where each mode meets the Free plan (200 connections, 100 messages/s)', '', '| mode | 200 connections reached with | 100 messages/s reached at an event rate of |', '|---|---|---|')

@@ -46,6 +46,8 @@ export interface RunResult {
   joins: number
   heartbeatsPerMinute: number
   framesPerEvent: number
+  /** Bytes the server sent per event, over every socket (heartbeats of the window included). */
+  bytesPerEvent: number
   deliveriesPerEvent: number
   latency: { p50: number; p95: number; p99: number; loss: number }
   maxSustainedRate: number
@@ -142,6 +144,7 @@ async function measure(browser: Browser, server: Awaited<ReturnType<typeof creat
       // The Node sender's own socket beats every 25 s; its share is small and the same in both modes.
       heartbeatsPerMinute: (afterRamp.heartbeats - before.heartbeats) / heartbeatMinutes,
       framesPerEvent: (after.framesOut - before.framesOut) / Math.max(1, sent),
+      bytesPerEvent: (after.bytesOut - before.bytesOut) / Math.max(1, sent),
       deliveriesPerEvent: (after.messagesDelivered - before.messagesDelivered) / Math.max(1, sent),
       latency: {
         p50: percentile(latencies, 0.5),

@@ -87,6 +87,19 @@ describe('control API', () => {
     }
   })
 
+  it('counts the bytes of every frame in and out', async () => {
+    const server = await setupServer()
+    const a = await openRaw(server)
+    await server.control('reset', {})
+    const beat = JSON.stringify([null, '1', 'phoenix', 'heartbeat', {}])
+    a.send(beat)
+    const reply = await a.next()
+    const body = (await server.control('stats')).body
+    expect(body.bytesIn).toBe(Buffer.byteLength(beat))
+    expect(body.bytesOut).toBe(Buffer.byteLength(JSON.stringify(reply)))
+    expect(body.framesOut).toBe(1)
+  })
+
   it('POST /_dev/stall answers no heartbeat for ms', async () => {
     const server = await setupServer()
     const a = await openRaw(server)

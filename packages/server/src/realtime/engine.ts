@@ -26,6 +26,9 @@ export interface Counters {
   joinsTotal: number
   framesIn: number
   framesOut: number
+  /** Payload bytes of those frames (UTF-8 for text frames). */
+  bytesIn: number
+  bytesOut: number
   heartbeats: number
   messagesDelivered: number
 }
@@ -40,7 +43,7 @@ export interface Faults {
 /** How a broadcast travels: text JSON, or binary kind 4 with raw (0) or JSON (1) payload bytes. */
 export type BroadcastEncoding = 'text' | 0 | 1
 
-const zeroCounters = (): Counters => ({ socketsTotal: 0, joinsTotal: 0, framesIn: 0, framesOut: 0, heartbeats: 0, messagesDelivered: 0 })
+const zeroCounters = (): Counters => ({ socketsTotal: 0, joinsTotal: 0, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, heartbeats: 0, messagesDelivered: 0 })
 
 export class RealtimeEngine {
   readonly sessions = new Set<Session>()

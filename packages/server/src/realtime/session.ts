@@ -70,6 +70,7 @@ export class Session {
     const go = () => {
       if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return
       this.#engine.counters.framesOut++
+      this.#engine.counters.bytesOut += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
       this.#ws.send(data)
     }
     const now = clock.now()
@@ -142,6 +143,7 @@ export class Session {
   #onFrame(data: Buffer, isBinary: boolean): void {
     if (this.#closed) return
     this.#engine.counters.framesIn++
+    this.#engine.counters.bytesIn += data.length
     this.#armIdle()
     if (data.length > MAX_FRAME_BYTES) {
       this.#engine.log(`frame of ${data.length} bytes is over ${MAX_FRAME_BYTES}: closing 1009`)
