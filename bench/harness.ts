@@ -128,11 +128,18 @@ export async function collect(pages: Page[]): Promise<number[][]> {
   return Promise.all(pages.map((p) => p.evaluate(() => (window as any).__lat.splice(0) as number[])))
 }
 
-export async function browserCpuSeconds(browser: Browser): Promise<number> {
+/** CPU seconds used so far by each type of browser process (browser, renderer, GPU, network, …). */
+export async function cpuByProcessType(browser: Browser): Promise<Map<string, number>> {
   const cdp = await browser.newBrowserCDPSession()
-  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { cpuTime: number }[] }
+  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; cpuTime: number }[] }
   await cdp.detach()
-  return info.processInfo.reduce((sum, p) => sum + p.cpuTime, 0)
+  const byType = new Map<string, number>()
+  for (const p of info.processInfo) byType.set(p.type, (byType.get(p.type) ?? 0) + p.cpuTime)
+  return byType
+}
+
+export async function browserCpuSeconds(browser: Browser): Promise<number> {
+  return [...(await cpuByProcessType(browser)).values()].reduce((sum, t) => sum + t, 0)
 }
 
 export async function heapMb(pages: Page[]): Promise<number> {

@@ -5,10 +5,10 @@
  * functions with the most self time, so a regression in the hub's fan-out shows where it is.
  */
 import { parseArgs } from 'node:util'
-import { chromium, type Browser, type Page } from '@playwright/test'
+import { chromium, type Page } from '@playwright/test'
 import { createServer } from '../packages/server/src/index.ts'
 import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium-path.mjs'
-import { attachWorker, collect, createSender, openTab, percentile, sleep, startPreview, subscribeTab, type Mode } from './harness.ts'
+import { attachWorker, collect, cpuByProcessType, createSender, openTab, percentile, sleep, startPreview, subscribeTab, type Mode } from './harness.ts'
 
 interface ProfileNode {
   id: number
@@ -61,21 +61,12 @@ function printProfile(title: string, profile: Profile): void {
   for (const row of rows.slice(0, Number(values.top))) console.log(`  ${row.ms.toFixed(1).padStart(8)} ms  ${(row.share * 100).toFixed(1).padStart(5)} %  ${row.name}`)
 }
 
-async function cpuByProcessType(browser: Browser): Promise<Map<string, number>> {
-  const cdp = await browser.newBrowserCDPSession()
-  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number; cpuTime: number }[] }
-  await cdp.detach()
-  const byType = new Map<string, number>()
-  for (const p of info.processInfo) byType.set(p.type, (byType.get(p.type) ?? 0) + p.cpuTime)
-  return byType
-}
-
-async function profilePage(page: Page) {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Profiler.enable')
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
-  await cdp.send('Profiler.start')
-  return async () => ((await cdp.send('Profiler.stop')) as { profile: Profile }).profile
+/** Starts the V8 sampling profiler through a DevTools Protocol session; returns its stop. */
+async function startProfiler(send: (method: string, params?: object) => Promise<unknown>): Promise<() => Promise<Profile>> {
+  await send('Profiler.enable')
+  await send('Profiler.setSamplingInterval', { interval: 200 })
+  await send('Profiler.start')
+  return async () => ((await send('Profiler.stop')) as { profile: Profile }).profile
 }
 
 const server = await createServer({ port: 0, limits: false, connectErrorDelayMs: 0, channelErrorDelayMs: 0 })
@@ -107,16 +98,13 @@ try {
 
   // Second window with the sampling profiler on the worker and on one tab.
   const worker = mode === 'baseline' ? null : await attachWorker(browser)
-  if (worker) {
-    await worker.send('Profiler.enable')
-    await worker.send('Profiler.setSamplingInterval', { interval: 200 })
-    await worker.send('Profiler.start')
-  }
-  const stopTab = await profilePage(pages[0])
+  const stopWorker = worker ? await startProfiler((method, params) => worker.send(method, params)) : null
+  const tabSession = await context.newCDPSession(pages[0])
+  const stopTab = await startProfiler((method, params) => tabSession.send(method as never, params as never))
   await sender.stream(rate, ms)
   await sleep(500)
   const tabProfile = await stopTab()
-  const workerProfile = worker ? (await worker.send<{ profile: Profile }>('Profiler.stop')).profile : null
+  const workerProfile = stopWorker ? await stopWorker() : null
   await collect(pages)
   if (workerProfile) printProfile('worker', workerProfile)
   printProfile('tab 1', tabProfile)

@@ -91,6 +91,7 @@ async function measure(browser: Browser, server: Awaited<ReturnType<typeof creat
     const after = await dev('stats')
     const latencies = (await collect(pages)).flat().sort((a, b) => a - b)
     const expected = sent * tabs
+    const perEvent = (counter: 'framesOut' | 'bytesOut' | 'messagesDelivered') => (after[counter] - before[counter]) / Math.max(1, sent)
 
     // Highest rate with no loss and p99 under 50 ms.
     let maxSustainedRate = 0
@@ -143,9 +144,9 @@ async function measure(browser: Browser, server: Awaited<ReturnType<typeof creat
       joins: setup.joinsTotal,
       // The Node sender's own socket beats every 25 s; its share is small and the same in both modes.
       heartbeatsPerMinute: (afterRamp.heartbeats - before.heartbeats) / heartbeatMinutes,
-      framesPerEvent: (after.framesOut - before.framesOut) / Math.max(1, sent),
-      bytesPerEvent: (after.bytesOut - before.bytesOut) / Math.max(1, sent),
-      deliveriesPerEvent: (after.messagesDelivered - before.messagesDelivered) / Math.max(1, sent),
+      framesPerEvent: perEvent('framesOut'),
+      bytesPerEvent: perEvent('bytesOut'),
+      deliveriesPerEvent: perEvent('messagesDelivered'),
       latency: {
         p50: percentile(latencies, 0.5),
         p95: percentile(latencies, 0.95),
