@@ -1,9 +1,12 @@
 import { defineConfig } from '@playwright/test'
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium-path.mjs'
 
-/** The local Realtime server for the e2e run (not 54321, so a running `npm run demo` does not clash). */
-export const E2E_SERVER_PORT = 54329
-export const E2E_PREVIEW_PORT = 4173
+/**
+ * The local Realtime server for the e2e run (not 54321, so a running `npm run demo` does not clash).
+ * Both ports can be moved (E2E_SERVER_PORT, E2E_PREVIEW_PORT) to run two checkouts side by side.
+ */
+export const E2E_SERVER_PORT = Number(process.env.E2E_SERVER_PORT ?? 54329)
+export const E2E_PREVIEW_PORT = Number(process.env.E2E_PREVIEW_PORT ?? 4173)
 
 export default defineConfig({
   testDir: 'e2e',
