@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite'
+import { defaultClientConditions, defineConfig } from 'vite'
 import { LOCAL_ANON_KEY } from './packages/server/src/auth.ts'
 
 // The demo app. The SharedWorker must be an ES module worker so its dynamic imports split cleanly
@@ -9,8 +9,10 @@ export default defineConfig({
   define: {
     __LOCAL_ANON_KEY__: JSON.stringify(LOCAL_ANON_KEY),
   },
+  // Workspace packages resolve to their sources (the `source` export condition), so no build is needed.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   worker: { format: 'es' },
-  optimizeDeps: { include: ['comlink', 'idb-keyval', '@supabase/supabase-js'] },
+  optimizeDeps: { include: ['comlink', 'idb-keyval', '@supabase/supabase-js', '@supabase/realtime-js'] },
   build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022', sourcemap: true },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },

@@ -1,6 +1,10 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  // Workspace packages resolve to their sources (the `source` export condition): tests need no build.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     restoreMocks: true,
     sequence: { shuffle: true },

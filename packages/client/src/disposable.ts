@@ -4,6 +4,14 @@ export interface Unsubscribe {
   [Symbol.dispose](): void
 }
 
+declare global {
+  // Apps whose `lib` predates ESNext.Disposable (ES2022 + DOM) still compile our types: the same
+  // declaration as lib.esnext.disposable (and @types/node) merges with it.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol
+  }
+}
+
 // Symbol.dispose ships in recent engines only; define it where it is missing so `using` can work.
 ;(Symbol as { dispose?: symbol }).dispose ??= Symbol.for('Symbol.dispose')
 

@@ -17,7 +17,7 @@ export const LIMIT_FLAGS = {
   'limit-window-ms': 'windowMs',
 } as const satisfies Record<string, keyof Limits>
 
-export const HELP = `Usage: npm run server -- [options]
+export const HELP = `Usage: shared-realtime-server [options]   (in this repository: npm run server -- [options])
 
 A local Supabase-Realtime-compatible server on embedded Postgres (PGlite),
 for development, tests and benchmarks. NOT a production server.

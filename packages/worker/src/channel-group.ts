@@ -3,7 +3,7 @@
  * them all (joined with the union of their bindings), the routing of its events to exactly the
  * matching subscriptions, merged presence, and the outbox flush for the topic.
  */
-import type { RealtimeChannel } from '@supabase/supabase-js'
+import type { RealtimeChannel } from '@supabase/realtime-js'
 import { phoenixChannelOf, phoenixSocketOf } from './realtime-internals.ts'
 import { Timeout } from './clock.ts'
 import { MergedPresence } from './merged-presence.ts'

@@ -3,7 +3,7 @@
  * across 2.1xx). The hub needs them to guard the client's known defects (realtime-protocol.md §15):
  * its own reconnect and rejoin timers, ping for round trips, and removing superseded channels.
  */
-import type { RealtimeChannel, RealtimeClient } from '@supabase/supabase-js'
+import type { RealtimeChannel, RealtimeClient } from '@supabase/realtime-js'
 
 export interface PhoenixTimer {
   scheduleTimeout(): void

@@ -8,7 +8,7 @@
  * (§15.9), so the hub disables its reconnect timer and rebuilds it instead; a stale generation's
  * callbacks are ignored by comparing generation numbers (phoenix `connectClock`).
  */
-import { RealtimeClient, type RealtimeChannel } from '@supabase/supabase-js'
+import { RealtimeClient, type RealtimeChannel } from '@supabase/realtime-js'
 import { meterConnection, phoenixSocketOf } from './realtime-internals.ts'
 import { Timeout, type Clock, type Random } from './clock.ts'
 import { backoffDelay, rateLimitDelay } from './backoff.ts'
