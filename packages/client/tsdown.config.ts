@@ -6,7 +6,7 @@ const workerUrlInDist = {
   name: 'shared-realtime:worker-url',
   transform(code: string, id: string) {
     if (!id.endsWith('/src/connect.ts')) return null
-    const next = code.replace("new URL('./shared-worker.ts', import.meta.url)", "new URL('./shared-worker.js', import.meta.url)")
+    const next = code.replaceAll("new URL('./shared-worker.ts', import.meta.url)", "new URL('./shared-worker.js', import.meta.url)")
     if (next === code) throw new Error('connect.ts no longer holds the literal worker URL this build rewrites')
     return { code: next, map: null }
   },

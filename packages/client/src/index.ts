@@ -11,14 +11,14 @@
  *   .subscribe((status) => console.log(status))
  */
 import { RealtimeError } from './errors.ts'
-import { connectToHub, sharedWorkerSupported } from './connect.ts'
-import { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
+import { connectOnServer, connectToHub, connectToWorkerUrl, isServerRuntime, sharedWorkerSupported } from './connect.ts'
+import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions } from './shared-realtime.ts'
 
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
 export { SharedChannel, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
 export { RealtimeError } from './errors.ts'
 export { mountDebugPanel } from './devtools/debug-panel.ts'
-export { connectToHub, connectToInPageHub, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
+export { connectToHub, connectToInPageHub, connectToWorkerUrl, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
 export type { Unsubscribe } from './disposable.ts'
 export type { ManagedSubscriptionOptions } from './managed-subscriptions.ts'
 export {
@@ -85,11 +85,24 @@ export function createSharedRealtime(supabaseUrl: string, supabaseKey: string, o
     apiKey: supabaseKey,
     hubOptions,
     accessToken: options.accessToken,
-    endpoint: options.endpoint ?? connectToHub,
-    hubKind: options.endpoint ? 'custom' : sharedWorkerSupported() ? 'shared-worker' : 'in-page',
+    ...resolveEndpoint(options.endpoint),
     hubCheckIntervalMs: options.hubCheckIntervalMs ?? 5_000,
   })
   return realtime
+}
+
+/** Where the hub is: a function the app gave, a worker URL it hosts, the bundled worker, this page, or nowhere (SSR). */
+function resolveEndpoint(endpoint: SharedRealtimeOptions['endpoint']): Pick<ResolvedClientConfig, 'endpoint' | 'hubKind'> {
+  if (typeof endpoint === 'function') return { endpoint, hubKind: 'custom' }
+  if (typeof endpoint === 'string' || endpoint instanceof URL) {
+    if (isServerRuntime()) return { endpoint: connectOnServer, hubKind: 'unsupported' }
+    return { endpoint: () => connectToWorkerUrl(endpoint), hubKind: 'shared-worker' }
+  }
+  if (endpoint !== undefined) {
+    throw RealtimeError.of('invalid-argument', 'endpoint must be the URL of the shared worker script (string or URL) or a function returning a hub endpoint')
+  }
+  if (isServerRuntime()) return { endpoint: connectOnServer, hubKind: 'unsupported' }
+  return { endpoint: connectToHub, hubKind: sharedWorkerSupported() ? 'shared-worker' : 'in-page' }
 }
 
 interface SupabaseClientLike {

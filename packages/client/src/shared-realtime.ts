@@ -38,8 +38,12 @@ import { ManagedSubscriptions, type ManagedSubscriptionOptions } from './managed
 export interface SharedRealtimeOptions extends HubOptions {
   /** Returns the current user's access token; the hub asks for it before joining and on refresh. */
   accessToken?: () => Promise<string | null>
-  /** How the tab reaches the hub. Defaults to the SharedWorker (falls back to an in-page hub). */
-  endpoint?: () => HubEndpoint | Promise<HubEndpoint>
+  /**
+   * How the tab reaches the hub. Defaults to the worker file bundled with this package (falls back to an
+   * in-page hub without SharedWorker). A string or URL: where the app serves
+   * `@shared-realtime/client/shared-worker` itself. A function: any MessagePort-like endpoint.
+   */
+  endpoint?: string | URL | (() => HubEndpoint | Promise<HubEndpoint>)
   /** How often the tab checks that the hub is alive (ms). */
   hubCheckIntervalMs?: number
 }
@@ -50,8 +54,8 @@ export interface ResolvedClientConfig {
   hubOptions: HubOptions
   accessToken?: () => Promise<string | null>
   endpoint: () => HubEndpoint | Promise<HubEndpoint>
-  /** Where the hub runs: the origin's SharedWorker, this page (no SharedWorker), or an endpoint the app gave. */
-  hubKind: 'shared-worker' | 'in-page' | 'custom'
+  /** Where the hub runs: the origin's SharedWorker, this page (no SharedWorker), an endpoint the app gave, or nowhere (SSR). */
+  hubKind: 'shared-worker' | 'in-page' | 'custom' | 'unsupported'
   hubCheckIntervalMs: number
 }
 
@@ -98,7 +102,7 @@ export class SharedRealtime implements ChannelHost {
   constructor(config: ResolvedClientConfig) {
     this.#config = config
     this.tabId = crypto.randomUUID()
-    this.#health = initialHealth(resolveHubOptions(config.hubOptions))
+    this.#health = initialHealth(resolveHubOptions(config.hubOptions), config.hubKind)
     this.#managed = new ManagedSubscriptions(this)
     this.#ready = this.#connect(false)
     this.#ready.catch(() => {})
@@ -367,7 +371,7 @@ export class SharedRealtime implements ChannelHost {
     const visible = typeof document === 'undefined' ? true : document.visibilityState !== 'hidden'
     const online = typeof navigator === 'undefined' || navigator.onLine !== false
     const hello = await withTimeout(
-      remote.hello(
+      raceFailure(endpoint, remote.hello(
         {
           tabId: this.tabId,
           protocol: PROTOCOL_VERSION,
@@ -379,7 +383,7 @@ export class SharedRealtime implements ChannelHost {
           online,
         },
         Comlink.transfer(deliveries.port2, [deliveries.port2]),
-      ),
+      )),
       this.#timeoutMs(),
       'connecting to the shared worker',
     )
@@ -580,10 +584,17 @@ export class SharedRealtime implements ChannelHost {
   }
 }
 
-function initialHealth(options: HealthSnapshot['options']): HealthSnapshot {
+/** A worker script that never loaded answers nothing: fail with its typed error instead of waiting for the timeout. */
+function raceFailure<T>(endpoint: HubEndpoint, call: Promise<T>): Promise<T> {
+  return endpoint.failed ? Promise.race([call, endpoint.failed]) : call
+}
+
+function initialHealth(options: HealthSnapshot['options'], hubKind: ResolvedClientConfig['hubKind']): HealthSnapshot {
+  // On a server the client never connects: `idle` lets frameworks render a server snapshot.
+  const server = hubKind === 'unsupported'
   return {
-    status: 'connecting',
-    reason: 'waiting for the shared worker',
+    status: server ? 'idle' : 'connecting',
+    reason: server ? 'not in a browser (server-side rendering): nothing connects' : 'waiting for the shared worker',
     latency: null,
     quality: 'offline',
     subscriptionCount: 0,

@@ -15,6 +15,10 @@ export const REALTIME_ERROR_CODES = [
   'closed',
   'protocol',
   'storage',
+  /** The shared worker script did not load (wrong URL, bundler moved it, Content-Security-Policy). */
+  'worker-load-failed',
+  /** Nothing can connect here: a server (Node, SSR) has no SharedWorker and no page. */
+  'unsupported',
 ] as const
 
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number]
