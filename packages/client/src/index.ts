@@ -105,10 +105,12 @@ function resolveEndpoint(endpoint: SharedRealtimeOptions['endpoint']): Pick<Reso
   return { endpoint: connectToHub, hubKind: sharedWorkerSupported() ? 'shared-worker' : 'in-page' }
 }
 
+/**
+ * What shareRealtime() needs from a supabase-js client. Its URL and key are `protected` in supabase-js's
+ * types (public at run time), so they are read at run time and left out of this type: a `SupabaseClient`
+ * is assignable as it is.
+ */
 interface SupabaseClientLike {
-  supabaseUrl?: string
-  supabaseKey?: string
-  realtimeUrl?: URL | string
   auth?: {
     getSession(): Promise<{ data: { session: { access_token: string } | null } }>
     onAuthStateChange(cb: (event: string, session: { access_token: string } | null) => void): { data: { subscription: { unsubscribe(): void } } }
@@ -120,9 +122,8 @@ interface SupabaseClientLike {
  * session follows its auth state.
  */
 export function shareRealtime(supabase: SupabaseClientLike, options: Omit<SharedRealtimeOptions, 'accessToken'> = {}): SharedRealtime {
-  const url = supabase.supabaseUrl
-  const key = supabase.supabaseKey
-  if (!url || !key) throw RealtimeError.of('invalid-argument', 'shareRealtime() takes a client made by createClient() from @supabase/supabase-js')
+  const { supabaseUrl: url, supabaseKey: key } = supabase as { supabaseUrl?: unknown; supabaseKey?: unknown }
+  if (typeof url !== 'string' || typeof key !== 'string' || !url || !key) throw RealtimeError.of('invalid-argument', 'shareRealtime() takes a client made by createClient() from @supabase/supabase-js')
   const auth = supabase.auth
   const realtime = createSharedRealtime(url, key, {
     ...options,

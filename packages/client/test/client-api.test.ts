@@ -64,7 +64,7 @@ describe('shareRealtime', () => {
   it('shares the realtime part of a supabase-js client and follows its auth state', async () => {
     const hub = createHub({ transport: WebSocket })
     const supabase = createClient(server.url, server.anonKey, { auth: { persistSession: false }, realtime: { transport: WebSocket as never } })
-    const realtime = shareRealtime(supabase as never, {
+    const realtime = shareRealtime(supabase, {
       endpoint: () => {
         const { port1, port2 } = new MessageChannel()
         hub.connect(port2)
