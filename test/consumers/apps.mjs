@@ -14,5 +14,13 @@ export const SERVED_APPS = [
   { name: 'vite7 dev server', app: 'vite7', port: base + 1, command: `npx vite --host 127.0.0.1 --strictPort --port ${base + 1}` },
   { name: 'vite8 build + preview', app: 'vite8', port: base + 2, command: `npx vite preview --host 127.0.0.1 --strictPort --port ${base + 2}` },
   { name: 'vite8 dev server', app: 'vite8', port: base + 3, command: `npx vite --host 127.0.0.1 --strictPort --port ${base + 3}` },
+  { name: 'vite8 dev server, no Vite configuration', app: 'vite8', port: base + 5, command: `npx vite --config vite.bare.config.mjs --host 127.0.0.1 --strictPort --port ${base + 5}` },
   { name: 'webpack5 build', app: 'webpack5', port: base + 4, command: `node ../serve-static.mjs dist ${base + 4}` },
 ]
+
+/** Vite 7's dev pre-bundler moves the client away from its worker file: without the documented line it must fail loudly. */
+export const VITE7_DEV_WITHOUT_CONFIG = {
+  app: 'vite7',
+  port: base + 6,
+  command: `npx vite --config vite.bare.config.mjs --host 127.0.0.1 --strictPort --port ${base + 6}`,
+}

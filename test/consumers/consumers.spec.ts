@@ -4,7 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import { LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY } from '../../packages/server/src/auth.ts'
-import { SERVED_APPS, SERVER_PORT } from './apps.mjs'
+import { SERVED_APPS, SERVER_PORT, VITE7_DEV_WITHOUT_CONFIG } from './apps.mjs'
 
 const SERVER_URL = `http://127.0.0.1:${SERVER_PORT}`
 
@@ -52,4 +52,11 @@ test('a wrong endpoint URL gives a typed worker-load-failed error within timeout
   expect(Date.now() - started).toBeLessThan(10_000)
   const code = await page.evaluate(() => (window as any).realtime.getPerformanceMetrics().then(() => 'resolved', (e: { code: string }) => e.code))
   expect(code).toBe('worker-load-failed')
+})
+
+test('Vite 7 dev server without optimizeDeps.exclude: a typed error that names the fix, not a hang', async ({ page }) => {
+  await page.goto(appUrl(VITE7_DEV_WITHOUT_CONFIG.port))
+  await expect(page.locator('#status')).toHaveText('CHANNEL_ERROR')
+  await expect(page.locator('#error')).toContainText('worker-load-failed')
+  await expect(page.locator('#error')).toContainText("optimizeDeps: { exclude: ['@shared-realtime/client'] }")
 })
