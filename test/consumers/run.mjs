@@ -49,6 +49,8 @@ for (const app of APPS) {
     cpSync(join(HERE, 'shared/app.ts'), join(target, 'src/main.ts'))
   }
   if (app.startsWith('vite')) {
+    // Both Vite apps: create-vite's tsconfig plus two stricter ones, and the same vite.config.ts.
+    cpSync(join(HERE, 'shared/vite'), target, { recursive: true })
     cpSync(join(HERE, 'shared/api.ts'), join(target, 'src/api.ts'))
     cpSync(join(HERE, 'shared/api-supabase.ts'), join(target, 'src/api-supabase.ts'))
     cpSync(join(HERE, 'shared/index.html'), join(target, 'index.html'))
