@@ -11,7 +11,7 @@
  *   .subscribe((status) => console.log(status))
  */
 import { RealtimeError } from './errors.ts'
-import { connectOnServer, connectToHub, connectToWorkerUrl, isServerRuntime, sharedWorkerSupported } from './connect.ts'
+import { connectOnServer, connectToHub, connectToInPageHub, connectToWorkerUrl, isServerRuntime, sharedWorkerSupported } from './connect.ts'
 import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions } from './shared-realtime.ts'
 
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
@@ -96,6 +96,8 @@ function resolveEndpoint(endpoint: SharedRealtimeOptions['endpoint']): Pick<Reso
   if (typeof endpoint === 'function') return { endpoint, hubKind: 'custom' }
   if (typeof endpoint === 'string' || endpoint instanceof URL) {
     if (isServerRuntime()) return { endpoint: connectOnServer, hubKind: 'unsupported' }
+    // Without SharedWorker a hosted worker file cannot run either: same fallback as the bundled one.
+    if (!sharedWorkerSupported()) return { endpoint: connectToInPageHub, hubKind: 'in-page' }
     return { endpoint: () => connectToWorkerUrl(endpoint), hubKind: 'shared-worker' }
   }
   if (endpoint !== undefined) {

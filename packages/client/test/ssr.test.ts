@@ -2,7 +2,7 @@
  * Server-side rendering: importing the client in Node never throws, and a client created there stays
  * `idle` and refuses channel work with a typed `unsupported` error (issue #11).
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 describe('in Node (server-side rendering)', () => {
   it('imports without touching browser globals', async () => {
@@ -49,5 +49,22 @@ describe('in Node (server-side rendering)', () => {
     expect(() => createSharedRealtime('http://127.0.0.1:1', 'anon-key', { endpoint: 42 as never })).toThrowError(
       expect.objectContaining({ code: 'invalid-argument' }),
     )
+  })
+})
+
+describe('a browser page without SharedWorker', () => {
+  it('runs the hub in the page even when the app hosts the worker file (endpoint URL)', async () => {
+    vi.stubGlobal('window', {})
+    vi.stubGlobal('document', { visibilityState: 'visible' })
+    try {
+      const { createSharedRealtime } = await import('../src/index.ts')
+      const realtime = createSharedRealtime('http://127.0.0.1:1', 'anon-key', { endpoint: '/shared-worker.js', timeoutMs: 2_000 })
+      expect(realtime.getHealthStatus().status).toBe('connecting')
+      const findings = await realtime.healthCheck()
+      expect(findings.map((f) => f.id)).toContain('no-shared-worker')
+      await realtime.close()
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 })
