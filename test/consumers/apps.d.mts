@@ -9,3 +9,4 @@ export const WORK_DIR: string
 export const SERVER_PORT: number
 export const SERVED_APPS: (ServedApp & { name: string })[]
 export const VITE7_DEV_WITHOUT_CONFIG: ServedApp
+export const WEBPACK_CSP_NO_WORKERS: ServedApp

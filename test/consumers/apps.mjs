@@ -24,3 +24,10 @@ export const VITE7_DEV_WITHOUT_CONFIG = {
   port: base + 6,
   command: `npx vite --config vite.bare.config.mjs --host 127.0.0.1 --strictPort --port ${base + 6}`,
 }
+
+/** The webpack app behind a Content-Security-Policy that allows no workers. */
+export const WEBPACK_CSP_NO_WORKERS = {
+  app: 'webpack5',
+  port: base + 7,
+  command: `node ../serve-static.mjs dist ${base + 7} "worker-src 'none'"`,
+}

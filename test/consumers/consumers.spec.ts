@@ -4,7 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import { LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY } from '../../packages/server/src/auth.ts'
-import { SERVED_APPS, SERVER_PORT, VITE7_DEV_WITHOUT_CONFIG } from './apps.mjs'
+import { SERVED_APPS, SERVER_PORT, VITE7_DEV_WITHOUT_CONFIG, WEBPACK_CSP_NO_WORKERS } from './apps.mjs'
 
 const SERVER_URL = `http://127.0.0.1:${SERVER_PORT}`
 
@@ -59,4 +59,11 @@ test('Vite 7 dev server without optimizeDeps.exclude: a typed error that names t
   await expect(page.locator('#status')).toHaveText('CHANNEL_ERROR')
   await expect(page.locator('#error')).toContainText('worker-load-failed')
   await expect(page.locator('#error')).toContainText("optimizeDeps: { exclude: ['@shared-realtime/client'] }")
+})
+
+test('a Content-Security-Policy that blocks the worker: a typed error naming worker-src', async ({ page }) => {
+  await page.goto(appUrl(WEBPACK_CSP_NO_WORKERS.port))
+  await expect(page.locator('#status')).toHaveText('CHANNEL_ERROR')
+  await expect(page.locator('#error')).toContainText('worker-load-failed')
+  await expect(page.locator('#error')).toContainText('worker-src')
 })

@@ -1,10 +1,10 @@
 // A minimal static file server for built apps that have no preview command (the webpack fixture).
-// Usage: node serve-static.mjs <dir> <port>
+// Usage: node serve-static.mjs <dir> <port> [Content-Security-Policy]
 import { createReadStream, statSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { extname, join, normalize } from 'node:path'
 
-const [dir, port] = process.argv.slice(2)
+const [dir, port, csp] = process.argv.slice(2)
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' }
 
 createServer((request, response) => {
@@ -16,6 +16,7 @@ createServer((request, response) => {
     response.writeHead(404).end('not found')
     return
   }
-  response.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' })
+  const headers = { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }
+  response.writeHead(200, csp ? { ...headers, 'Content-Security-Policy': csp } : headers)
   createReadStream(file).pipe(response)
 }).listen(Number(port), '127.0.0.1', () => console.log(`serving ${dir} on http://127.0.0.1:${port}`))
