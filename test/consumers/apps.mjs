@@ -16,6 +16,8 @@ export const SERVED_APPS = [
   { name: 'vite8 dev server', app: 'vite8', port: base + 3, command: `npx vite --host 127.0.0.1 --strictPort --port ${base + 3}` },
   { name: 'vite8 dev server, no Vite configuration', app: 'vite8', port: base + 5, command: `npx vite --config vite.bare.config.mjs --host 127.0.0.1 --strictPort --port ${base + 5}` },
   { name: 'webpack5 build', app: 'webpack5', port: base + 4, command: `node ../serve-static.mjs dist ${base + 4}` },
+  { name: 'Next.js 16 build + start', app: 'next', port: base + 8, command: `npx next start -H 127.0.0.1 -p ${base + 8}` },
+  { name: 'Next.js 16 dev server', app: 'next', port: base + 9, command: `npx next dev -H 127.0.0.1 -p ${base + 9}` },
 ]
 
 /** Vite 7's dev pre-bundler moves the client away from its worker file: without the documented line it must fail loudly. */

@@ -32,6 +32,7 @@ export default defineConfig({
       url: `http://127.0.0.1:${port}/`,
       reuseExistingServer: false,
       timeout: 60_000,
+      env: { NEXT_TELEMETRY_DISABLED: '1' },
     })),
   ],
 })

@@ -10,12 +10,13 @@ import { publishedPackages, ROOT } from '../../scripts/published-packages.mjs'
 import { WORK_DIR } from './apps.mjs'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
-const APPS = ['vite7', 'vite8', 'webpack5', 'node']
+const APPS = ['vite7', 'vite8', 'webpack5', 'next', 'node']
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
 function run(cwd, command, args, what) {
   const started = Date.now()
-  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, npm_config_update_notifier: 'false' } })
+  const env = { ...process.env, npm_config_update_notifier: 'false', NEXT_TELEMETRY_DISABLED: '1' }
+  const result = spawnSync(command, args, { cwd, stdio: 'inherit', env })
   if (result.status !== 0) {
     console.error(`\n✗ ${what} failed (exit ${result.status})`)
     process.exit(1)
@@ -44,7 +45,8 @@ for (const app of APPS) {
 for (const app of APPS) {
   const target = join(WORK_DIR, app)
   cpSync(join(HERE, app), target, { recursive: true })
-  if (app !== 'node') {
+  if (app === 'next') cpSync(join(HERE, 'shared/app.ts'), join(target, 'app/fixture.ts'))
+  else if (app !== 'node') {
     mkdirSync(join(target, 'src'), { recursive: true })
     cpSync(join(HERE, 'shared/app.ts'), join(target, 'src/main.ts'))
   }
@@ -68,6 +70,7 @@ for (const app of ['vite7', 'vite8']) {
   run(join(WORK_DIR, app), npm, ['run', 'typecheck', '--silent'], `${app}: tsc of the whole public API (create-vite tsconfig; strict + NodeNext; strict off; skipLibCheck off)`)
 }
 run(join(WORK_DIR, 'webpack5'), npm, ['run', 'build', '--silent'], 'webpack5: webpack + ts-loader (node_modules excluded)')
+run(join(WORK_DIR, 'next'), npm, ['run', 'build', '--silent'], 'next: next build (Turbopack)')
 run(join(WORK_DIR, 'node'), 'npx', ['--no-install', 'shared-realtime-server', '--help'], 'node: npx shared-realtime-server --help (bin from the tarball, plain Node)')
 
 // 4. Two tabs of every app against the local server started from the server package.
