@@ -30,6 +30,11 @@ export interface RawTab {
 export interface RawChromium {
   /** Opens a tab in the one window; `background` leaves it hidden behind the active tab. */
   openTab(url: string, options?: { background?: boolean }): Promise<RawTab>
+  /** A browser-level DevTools Protocol command (SystemInfo.getProcessInfo, …). */
+  send(method: string, params?: object): Promise<any>
+  /** Evaluates an expression in the (one) SharedWorker. */
+  evaluateInWorker<T = unknown>(expression: string): Promise<T>
+  readonly version: string
   close(): Promise<void>
 }
 
@@ -73,14 +78,16 @@ export async function launchRawChromium(): Promise<RawChromium> {
       socket.send(JSON.stringify({ id, method, params, sessionId }))
     })
 
+  const evaluateIn = async <T>(sessionId: string, expression: string): Promise<T> => {
+    const { result, exceptionDetails } = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId)
+    if (exceptionDetails) throw new Error(`in tab: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
+    return result.value as T
+  }
+
   async function openTab(url: string, { background = false } = {}): Promise<RawTab> {
     const { targetId } = await send('Target.createTarget', { url, background, newWindow: false })
     const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true })
-    const evaluate = async <T>(expression: string): Promise<T> => {
-      const { result, exceptionDetails } = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }, sessionId)
-      if (exceptionDetails) throw new Error(`in tab: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`)
-      return result.value as T
-    }
+    const evaluate = <T>(expression: string) => evaluateIn<T>(sessionId, expression)
     const tab: RawTab = {
       targetId,
       evaluate,
@@ -101,8 +108,22 @@ export async function launchRawChromium(): Promise<RawChromium> {
     return tab
   }
 
+  let workerSession: string | null = null
+  const { product } = await send('Browser.getVersion')
+
   return {
     openTab,
+    send: (method, params) => send(method, params),
+    version: String(product).replace(/^.*\//, ''),
+    async evaluateInWorker<T>(expression: string): Promise<T> {
+      if (!workerSession) {
+        const { targetInfos } = await send('Target.getTargets')
+        const worker = targetInfos.filter((t: { type: string }) => t.type === 'shared_worker')
+        if (worker.length !== 1) throw new Error(`expected one shared worker, found ${worker.length}`)
+        ;({ sessionId: workerSession } = await send('Target.attachToTarget', { targetId: worker[0].targetId, flatten: true }))
+      }
+      return evaluateIn<T>(workerSession!, expression)
+    },
     async close() {
       await send('Browser.close').catch(() => {})
       socket.close()
