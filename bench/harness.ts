@@ -40,27 +40,36 @@ export async function waitFor<T>(check: () => Promise<T | null | false> | T | nu
   }
 }
 
-/** Subscribes a tab in the given mode; the callback records `Date.now() - payload.t` per event. */
+/**
+ * Runs in the page: subscribes to `bench` in the given mode; the callback records
+ * `Date.now() - payload.t` per event. Standalone (no closure) so a raw DevTools tab can run it too.
+ */
+export function subscribeInPage({ shared, heartbeatIntervalMs }: { shared: boolean; heartbeatIntervalMs: number }): Promise<void> {
+  const w = window as any
+  w.__lat = []
+  w.__count = 0
+  w.__firstAt = null
+  w.__lastT = 0
+  const client = shared
+    ? w.realtime
+    : w.createClient(w.demoConfig.supabaseUrl, w.demoConfig.anonKey, { realtime: { heartbeatIntervalMs } }).realtime
+  const channel = client.channel('bench').on('broadcast', { event: 'tick' }, (m: { payload: { t: number } }) => {
+    const now = Date.now()
+    w.__firstAt ??= now
+    w.__lastT = Math.max(w.__lastT, m.payload.t)
+    w.__lat.push(now - m.payload.t)
+    w.__count++
+  })
+  return new Promise<void>((resolve) => channel.subscribe((s: string) => s === 'SUBSCRIBED' && resolve()))
+}
+
+export const pageArgs = (mode: Mode) => ({ shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS })
+
+/** The expression that runs a standalone page function with its argument (for raw DevTools tabs). */
+export const callInPage = <A>(fn: (arg: A) => unknown, arg: A) => `(${fn.toString()})(${JSON.stringify(arg)})`
+
 export async function subscribeTab(page: Page, mode: Mode): Promise<void> {
-  await page.evaluate(
-    ({ shared, heartbeatIntervalMs }) => {
-      const w = window as any
-      w.__lat = []
-      w.__firstAt = null
-      w.__lastT = 0
-      const client = shared
-        ? w.realtime
-        : w.createClient(w.demoConfig.supabaseUrl, w.demoConfig.anonKey, { realtime: { heartbeatIntervalMs } }).realtime
-      const channel = client.channel('bench').on('broadcast', { event: 'tick' }, (m: { payload: { t: number } }) => {
-        const now = Date.now()
-        w.__firstAt ??= now
-        w.__lastT = Math.max(w.__lastT, m.payload.t)
-        w.__lat.push(now - m.payload.t)
-      })
-      return new Promise<void>((resolve) => channel.subscribe((s: string) => s === 'SUBSCRIBED' && resolve()))
-    },
-    { shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS },
-  )
+  await page.evaluate(subscribeInPage, pageArgs(mode))
 }
 
 /**
@@ -88,10 +97,15 @@ export async function timeToFirstEvent(page: Page, mode: Mode): Promise<number> 
   )
 }
 
+/** The demo page in manual mode (no demo subscriptions), with the mode's options. */
+export function tabUrl(serverUrl: string, mode: Mode): string {
+  const batch = mode === 'shared-batched' ? `&deliveryBatchMs=${BATCH_MS}` : ''
+  return `http://127.0.0.1:${PREVIEW_PORT}/?manual=1&url=${encodeURIComponent(serverUrl)}&heartbeatIntervalMs=${HEARTBEAT_MS}${batch}`
+}
+
 export async function openTab(context: BrowserContext, serverUrl: string, mode: Mode): Promise<Page> {
   const page = await context.newPage()
-  const batch = mode === 'shared-batched' ? `&deliveryBatchMs=${BATCH_MS}` : ''
-  await page.goto(`http://127.0.0.1:${PREVIEW_PORT}/?manual=1&url=${encodeURIComponent(serverUrl)}&heartbeatIntervalMs=${HEARTBEAT_MS}${batch}`)
+  await page.goto(tabUrl(serverUrl, mode))
   await page.waitForFunction(() => typeof (window as any).realtime === 'object')
   return page
 }
@@ -136,10 +150,6 @@ export async function cpuByProcessType(browser: Browser): Promise<Map<string, nu
   const byType = new Map<string, number>()
   for (const p of info.processInfo) byType.set(p.type, (byType.get(p.type) ?? 0) + p.cpuTime)
   return byType
-}
-
-export async function browserCpuSeconds(browser: Browser): Promise<number> {
-  return [...(await cpuByProcessType(browser)).values()].reduce((sum, t) => sum + t, 0)
 }
 
 export async function heapMb(pages: Page[]): Promise<number> {

@@ -1,13 +1,12 @@
 /** The benchmark's Markdown table (ratios first) and its SVG charts, with no chart library. */
-import type { RunResult } from './run.ts'
-
-type Machine = Record<string, unknown> & { cpus: number; cpuModel: string; memoryGb: number; node: string; chromium: string; date: string }
+import type { CpuSplit, Machine, RunResult } from './types.ts'
 
 const fmt = (n: number | null, digits = 1) => (n === null || Number.isNaN(n) ? '–' : Number.isInteger(n) ? String(n) : n.toFixed(digits))
 const delta = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? '–' : `${a - b >= 0 ? '+' : '−'}${fmt(Math.abs(a - b))} ms`)
 const ratio = (a: number, b: number) => (b === 0 || Number.isNaN(a) || Number.isNaN(b) ? '–' : `${(a / b).toFixed(2)}×`)
 
-function pairs(results: RunResult[]) {
+function pairs(all: RunResult[], scenario: RunResult['scenario'] = 'all-visible') {
+  const results = all.filter((r) => r.scenario === scenario)
   const tabs = [...new Set(results.map((r) => r.tabs))].sort((a, b) => a - b)
   return tabs.map((n) => ({
     n,
@@ -16,6 +15,8 @@ function pairs(results: RunResult[]) {
     baseline: results.find((r) => r.tabs === n && r.mode === 'baseline')!,
   }))
 }
+
+const splitText = (s: CpuSplit | null) => (s ? `${fmt(s.tabs, 2)} / ${fmt(s.worker, 2)} / ${fmt(s.browser, 2)} / ${fmt(s.other, 2)}` : '–')
 
 /**
  * Where a mode meets the Free plan's quotas, from what was measured at the largest N: sockets per tab
@@ -56,19 +57,62 @@ export function renderMarkdown(machine: Machine, results: RunResult[]): string {
       lines.push(`| ${n} | ${ratio(s!.cpuSeconds, b.cpuSeconds)} | ${delta(s!.latency.p50, b.latency.p50)} | ${ratio(s!.latency.p99, b.latency.p99)} | ${ratio(s!.firstEventMs, b.firstEventMs)} | ${ratio(s!.maxSustainedRate, b.maxSustainedRate)} |`)
     }
   }
-  lines.push('', '## Absolute numbers', '')
+  const hidden = pairs(results, 'hidden')
+  if (hidden.length > 0) {
+    lines.push(
+      '',
+      '## One visible tab, N−1 hidden (shared ÷ baseline)',
+      '',
+      'Hidden tabs are background tabs of one window whose `document.visibilityState` was checked to be `hidden` before measuring (Chromium driven over the DevTools Protocol: Playwright keeps its own pages visible). Latency is the visible tab\'s; loss counts every tab. CPU split: tabs / worker / browser process / other processes, in CPU seconds over the window.',
+      '',
+      '| N | browser CPU | visible tab p50 (difference) | visible tab p99 | lost (shared / baseline) | CPU split, shared | CPU split, baseline |',
+      '|---|---|---|---|---|---|---|',
+    )
+    for (const { n, shared: s, baseline: b } of hidden) {
+      lines.push(`| ${n} | ${ratio(s.cpuSeconds, b.cpuSeconds)} | ${delta(s.latency.p50, b.latency.p50)} | ${ratio(s.latency.p99, b.latency.p99)} | ${s.latency.loss} / ${b.latency.loss} | ${splitText(s.cpuSplit)} | ${splitText(b.cpuSplit)} |`)
+    }
+  }
+  lines.push('', '## Where the CPU goes, all tabs visible', '', 'CPU seconds over the fixed-rate window: tabs / worker / browser process / other processes (GPU, network service, …).', '', '| N | shared | shared-batched | baseline |', '|---|---|---|---|')
+  for (const { n, shared: s, batched: sb, baseline: b } of pairs(results)) lines.push(`| ${n} | ${splitText(s.cpuSplit)} | ${sb ? splitText(sb.cpuSplit) : '–'} | ${splitText(b.cpuSplit)} |`)
+  const cold = results.filter((r) => r.scenario === 'cold-start')
+  const coldShared = cold.find((r) => r.mode === 'shared')
+  const coldBaseline = cold.find((r) => r.mode === 'baseline')
+  if (coldShared && coldBaseline) {
+    lines.push(
+      '',
+      '## Cold start: the first tab of a fresh browser profile',
+      '',
+      `From the start of the page load to the first event (median of ${(machine.settings as { coldStartSamples?: number }).coldStartSamples ?? 3} fresh profiles, events flowing at 200/s). Shared starts the SharedWorker, its socket and its join; baseline opens its socket and joins.`,
+      '',
+      '| shared | baseline | ratio |',
+      '|---|---|---|',
+      `| ${fmt(coldShared.firstEventMs)} ms | ${fmt(coldBaseline.firstEventMs)} ms | ${ratio(coldShared.firstEventMs, coldBaseline.firstEventMs)} |`,
+    )
+  }
+  const largest = pairs(results).at(-1)
+  if (largest) {
+    lines.push(
+      '',
+      `## Memory at N = ${largest.n}`,
+      '',
+      '| | shared | baseline |',
+      '|---|---|---|',
+      `| heap per tab (MB) | ${fmt(largest.shared.tabHeapMb)} | ${fmt(largest.baseline.tabHeapMb)} |`,
+      `| worker heap (MB) | ${fmt(largest.shared.workerHeapMb)} | – |`,
+    )
+  }
+  lines.push('', '## Absolute numbers, all tabs visible', '')
   lines.push(
     '| mode | N | sockets | joins | heartbeats/min | frames/event | bytes/event | deliveries/event | p50 ms | p95 ms | p99 ms | lost | max rate/s | max deliveries/s | first event ms | first event, remote ms | recovery ms | CPU s | heap/tab MB | worker heap MB |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   )
-  for (const r of results) {
+  for (const r of results.filter((row) => row.scenario === 'all-visible')) {
     lines.push(
       `| ${r.mode} | ${r.tabs} | ${r.sockets} | ${r.joins} | ${fmt(r.heartbeatsPerMinute)} | ${fmt(r.framesPerEvent, 2)} | ${fmt(r.bytesPerEvent, 0)} | ${fmt(r.deliveriesPerEvent, 2)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p95)} | ${fmt(r.latency.p99)} | ${r.latency.loss} | ${r.maxSustainedRate} | ${r.maxSustainedRate * r.tabs} | ${fmt(r.firstEventMs)} | ${fmt(r.firstEventRemoteMs)} | ${fmt(r.recoveryMs)} | ${fmt(r.cpuSeconds, 2)} | ${fmt(r.tabHeapMb)} | ${fmt(r.workerHeapMb)} |`,
     )
   }
   lines.push('', '## Quotas: where each mode meets the Free plan (200 connections, 100 messages/s)', '', '| mode | 200 connections reached with | 100 messages/s reached at an event rate of |', '|---|---|---|')
-  const largest = pairs(results).at(-1)!
-  for (const r of [largest.shared, largest.baseline]) {
+  for (const r of largest ? [largest.shared, largest.baseline] : []) {
     const limits = freePlanLimits(r)
     lines.push(`| ${r.mode} | ${limits.connections} | ${limits.messages} |`)
   }
@@ -113,7 +157,7 @@ function lineChart(title: string, yLabel: string, series: { name: string; color:
 
 export function renderCharts(results: RunResult[]): Record<string, string> {
   const of = (mode: string, pick: (r: RunResult) => number) =>
-    results.filter((r) => r.mode === mode).map((r) => [r.tabs, pick(r)] as [number, number])
+    results.filter((r) => r.mode === mode && r.scenario === 'all-visible').map((r) => [r.tabs, pick(r)] as [number, number])
   const blue = '#2563eb'
   const orange = '#ea580c'
   const green = '#16a34a'

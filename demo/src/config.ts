@@ -14,7 +14,7 @@ export interface DemoConfig {
   manual: boolean
 }
 
-const NUMBER_PARAMS = ['heartbeatIntervalMs', 'timeoutMs', 'leaveGraceMs', 'deliveryBatchMs'] as const
+const NUMBER_PARAMS = ['heartbeatIntervalMs', 'timeoutMs', 'leaveGraceMs', 'deliveryBatchMs', 'hiddenDeliveryMs'] as const
 
 /** Short URL names for nested options: `?backoffMaxMs=500` → `{ backoff: { maxMs: 500 } }`. */
 const NESTED_PARAMS: Record<string, [group: 'backoff' | 'circuitBreaker', key: string]> = {

@@ -149,10 +149,13 @@ export function createHub(env: HubEnvironment = {}): Hub {
           tabId: hello.tabId,
           port,
           schedule: entry.flushes.schedule,
+          // A hub in a page delivers to that page only: collecting would save nothing but add delay.
+          hiddenDelayMs: () => (env.flushZeroDelay === 'microtask' ? 0 : entry.hub.options.hiddenDeliveryMs),
+          clock,
           now: () => clock.now(),
           onError: (error) => env.log?.('tab', `delivery to ${hello.tabId} failed`, error),
         })
-        tab.visible = hello.visible
+        tab.setVisible(hello.visible)
         tab.online = hello.online
         tab.hasTokenCallback = hello.tokenPending
         hub.attachTab(tab)

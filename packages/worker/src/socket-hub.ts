@@ -484,7 +484,7 @@ export class SocketHub {
     }
     if (hint.visible !== undefined) {
       const wasHiddenEverywhere = ![...this.#tabs].some((t) => t !== tab && t.visible) && !tab.visible
-      tab.visible = hint.visible
+      tab.setVisible(hint.visible)
       // The first tab to come back after everything was hidden verifies the link at once.
       if (hint.visible && wasHiddenEverywhere && this.#conn.status === 'connected') this.#ping()
     }

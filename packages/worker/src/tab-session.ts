@@ -4,11 +4,19 @@
  * every `ackEvery`-th one. A tab that falls `maxInFlight` batches behind (frozen, dead, or slow) is
  * marked stalled: its events are then dropped and counted, and once it catches up each of its
  * subscriptions gets a `channel/resync` notice for the gap.
+ *
+ * A hidden tab shows nothing, so waking it for every event only burns battery: while the tab says it is
+ * hidden, its events wait for one post per `hiddenDelayMs` (in order, nothing dropped), and the moment it
+ * says it is visible again, or something it must see at once arrives (a status, a resync), whatever
+ * waits is posted.
  */
 import type { DeliveryFrame, DeliveryPort } from './protocol/delivery.ts'
 import type { TabEvent } from './protocol/wire.ts'
 import { FlushScheduler, type ScheduleFlush } from './flush-scheduler.ts'
-import { systemClock } from './clock.ts'
+import { systemClock, Timeout, type Clock } from './clock.ts'
+
+/** What a hidden tab can wait for: events and health. Statuses, resyncs, alerts and token requests go out at once. */
+const COLLECTED_WHILE_HIDDEN: ReadonlySet<TabEvent['type']> = new Set(['channel/event', 'hub/health'])
 
 export interface TabSessionOptions {
   tabId: string
@@ -23,13 +31,16 @@ export interface TabSessionOptions {
    * the socket messages already waiting in the worker's task queue.
    */
   schedule?: ScheduleFlush
+  /** How long a hidden tab's events are collected before one post (`hiddenDeliveryMs`); 0 treats it as visible. */
+  hiddenDelayMs?: () => number
+  /** Runs the hidden tab's collection timer. */
+  clock?: Clock
   onError?: (error: unknown) => void
 }
 
 export class TabSession {
   readonly tabId: string
   readonly subscriptions = new Set<string>()
-  visible = true
   /** The tab has an `accessToken` callback the hub can ask for fresh tokens. */
   hasTokenCallback = false
   online = true
@@ -46,6 +57,9 @@ export class TabSession {
   #closed = false
   #now: () => number
   #schedule: ScheduleFlush
+  #visible = true
+  #hiddenDelayMs: () => number
+  #hiddenTimer: Timeout
   #onError: (error: unknown) => void
   #onAck = (event: { data: unknown }) => {
     if (typeof event.data === 'number') this.#acknowledged(event.data)
@@ -58,9 +72,24 @@ export class TabSession {
     this.#ackEvery = Math.max(1, Math.min(options.ackEvery ?? 16, Math.floor(this.#maxInFlight / 4)))
     this.#now = options.now
     this.#schedule = options.schedule ?? new FlushScheduler(systemClock).schedule
+    this.#hiddenDelayMs = options.hiddenDelayMs ?? (() => 0)
+    this.#hiddenTimer = new Timeout(options.clock ?? systemClock)
     this.#onError = options.onError ?? (() => {})
     this.#port.addEventListener('message', this.#onAck)
     this.#port.start?.()
+  }
+
+  get visible(): boolean {
+    return this.#visible
+  }
+
+  /** The tab's page visibility, as it reports it; becoming visible posts what a hidden tab was collecting. */
+  setVisible(visible: boolean): void {
+    this.#visible = visible
+    if (visible && this.#hiddenTimer.pending) {
+      this.#hiddenTimer.clear()
+      this.#flush()
+    }
   }
 
   get stalled(): boolean {
@@ -83,10 +112,16 @@ export class TabSession {
       return
     }
     this.#queue.push(event)
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true
-      this.#schedule(() => this.#flush())
+    const wait = this.#visible || !COLLECTED_WHILE_HIDDEN.has(event.type) ? 0 : this.#hiddenDelayMs()
+    if (wait === 0 && this.#hiddenTimer.pending) {
+      // Something the tab must see now (a status, a resync, a token request): what waited goes with it, in order.
+      this.#hiddenTimer.clear()
+      this.#flushScheduled = false
     }
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    if (wait > 0) this.#hiddenTimer.set(wait, () => this.#flush())
+    else this.#schedule(() => this.#flush())
   }
 
   #flush(): void {
@@ -131,6 +166,7 @@ export class TabSession {
 
   close(): void {
     this.#closed = true
+    this.#hiddenTimer.clear()
     this.#queue = []
     this.#port.removeEventListener('message', this.#onAck)
   }
