@@ -27,13 +27,13 @@ import {
   type PerformanceMetrics,
   percentilesOf,
 } from '@shared-realtime/worker/protocol'
-import { SharedChannel, type ChannelHost } from './channel.ts'
+import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
 import { RealtimeError } from './errors.ts'
 import { Listeners, unsubscriber, type Unsubscribe } from './disposable.ts'
 import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
 import type { HubEndpoint } from './connect.ts'
 import { listenToPage } from './page-lifecycle.ts'
-import { ManagedSubscriptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
+import { ManagedSubscriptions, type ManagedBatchOptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
 
 export interface SharedRealtimeOptions extends HubOptions {
   /** Returns the current user's access token; the hub asks for it before joining and on refresh. */
@@ -143,8 +143,15 @@ export class SharedRealtime implements ChannelHost {
 
   // ---- manager style -----------------------------------------------------------------------
 
-  /** Subscribes `callback` under `key`; calls with the same key share one channel. Returns the unsubscribe. */
-  subscribe(key: string, options: ManagedSubscriptionOptions): Unsubscribe {
+  /**
+   * Subscribes `callback` under `key`; calls with the same key share one channel. Returns the unsubscribe.
+   * Delivery options (transform, batch, debounceMs, throttleMs, enabled, onError) apply to this callback only.
+   * @example
+   * const off = realtime.subscribe('orders', { event: 'INSERT', table: 'orders', batch: { maxSize: 50 }, callback: (rows) => add(rows) })
+   */
+  subscribe<T extends Record<string, any> = Record<string, any>, TOut = PostgresChangesPayload<T>>(key: string, options: ManagedBatchOptions<T, TOut>): Unsubscribe
+  subscribe<T extends Record<string, any> = Record<string, any>, TOut = PostgresChangesPayload<T>>(key: string, options: ManagedSubscriptionOptions<T, TOut>): Unsubscribe
+  subscribe(key: string, options: ManagedSubscriptionOptions<any, any> | ManagedBatchOptions<any, any>): Unsubscribe {
     this.#assertOpen('subscribe()')
     return this.#managed.add(key, options)
   }
@@ -272,6 +279,7 @@ export class SharedRealtime implements ChannelHost {
     this.#closed = true
     clearTimeout(this.#watchdog)
     this.#cleanupGlobals()
+    this.#managed.closeAll()
     for (const channel of this.#channels.values()) channel.teardown()
     this.#channels.clear()
     this.#bySubscription.clear()
@@ -351,6 +359,12 @@ export class SharedRealtime implements ChannelHost {
     const channel = this.#bySubscription.get(subscriptionId)
     if (channel) this.#tracked.delete(channel)
     return this.#call('untrack()', (api) => api.untrack(subscriptionId))
+  }
+
+  /** A failure in this tab only (a throwing transform): the mirror shows it until the hub's next health push. */
+  reportError(error: RealtimeError): void {
+    if (this.#closed) return
+    this.#setHealth({ ...this.#health, lastError: error.toJSON(), errorCount: this.#health.errorCount + 1, at: Date.now() })
   }
 
   forget(channel: SharedChannel): void {

@@ -20,6 +20,7 @@ function host(): ChannelHost & { joined: unknown[] } {
     untrack: async () => 'ok',
     forget: () => {},
     maxPayloadBytes: () => 1000,
+    reportError: () => {},
   }
 }
 

@@ -15,6 +15,7 @@ export const REALTIME_ERROR_CODES = [
   'closed',
   'protocol',
   'storage',
+  'transform-failed',
 ] as const
 
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number]
