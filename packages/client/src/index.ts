@@ -19,7 +19,7 @@ export { SharedChannel, type BroadcastPayload, type PostgresChangesFilter, type 
 export { RealtimeError } from './errors.ts'
 export { mountDebugPanel } from './devtools/debug-panel.ts'
 export { connectToHub, connectToInPageHub, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
-export type { Unsubscribe } from './disposable.ts'
+export { unsubscriber, type Unsubscribe } from './disposable.ts'
 export type { ManagedBatchOptions, ManagedSubscriptionOptions } from './managed-subscriptions.ts'
 export {
   createDelivery,
