@@ -43,7 +43,8 @@ const change = (id: number) => ({ schema: 'public', table: 'orders', commit_time
 describe('provider', () => {
   it('hooks outside a provider throw an error naming the provider', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {})
-    for (const hook of [() => useSharedRealtime(), () => useRealtimeStatus(), () => useChannel('x'), () => useBroadcast('x', 'e')]) {
+    const hooks: (() => unknown)[] = [() => useSharedRealtime(), () => useRealtimeStatus(), () => useChannel('x'), () => useBroadcast('x', 'e')]
+    for (const hook of hooks) {
       expect(() => renderHook(hook)).toThrow(/inside <SharedRealtimeProvider client=\{…\}>/)
     }
   })
