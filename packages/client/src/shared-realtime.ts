@@ -121,9 +121,10 @@ export class SharedRealtime implements ChannelHost {
   }
 
   async removeChannel(channel: SharedChannel): Promise<'ok' | 'timed out' | 'error'> {
-    const status = await channel.unsubscribe()
+    const leaving = channel.unsubscribe()
+    // Forgotten at once: channel(name) called while this one is still leaving makes a fresh channel.
     this.forget(channel)
-    return status
+    return leaving
   }
 
   async removeAllChannels(): Promise<('ok' | 'timed out' | 'error')[]> {

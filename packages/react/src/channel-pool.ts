@@ -124,6 +124,12 @@ export class ChannelPool {
   /** Takes a reference on the channel for `spec`, creating and subscribing it the first time. */
   acquire(spec: ChannelSpec): PooledChannel {
     let entry = this.#entries.get(spec.name)
+    // Released in this tick and asked for again with another filter (a changed filter on a named
+    // channel): leave it now and open the new one.
+    if (entry && entry.refs === 0 && entry.signature !== signatureOf(spec)) {
+      this.#remove(entry)
+      entry = undefined
+    }
     if (entry && entry.signature !== signatureOf(spec)) {
       throw RealtimeError.of(
         'invalid-argument',
@@ -143,11 +149,15 @@ export class ChannelPool {
     entry.refs--
     if (entry.refs > 0) return
     queueMicrotask(() => {
-      if (entry.refs > 0 || this.#entries.get(entry.channel.subTopic) !== entry) return
-      this.#entries.delete(entry.channel.subTopic)
-      entry.dispose()
-      void this.#client.removeChannel(entry.channel).catch(() => {})
+      if (entry.refs === 0) this.#remove(entry)
     })
+  }
+
+  #remove(entry: PooledChannel): void {
+    if (this.#entries.get(entry.channel.subTopic) !== entry) return
+    this.#entries.delete(entry.channel.subTopic)
+    entry.dispose()
+    void this.#client.removeChannel(entry.channel).catch(() => {})
   }
 
   /** Pooled channels by name (for tests and the debug view). */

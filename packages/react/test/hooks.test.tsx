@@ -142,6 +142,26 @@ describe('callbacks and filters', () => {
     expect(got).toEqual([7])
   })
 
+  it('changing the filter of a named channel also resubscribes exactly once, on a fresh channel', async () => {
+    const client = createFakeRealtime()
+    const got: number[] = []
+    const { rerender } = renderHook(
+      ({ shop }) => usePostgresChanges({ channel: 'orders', event: 'INSERT', table: 'orders', filter: `shop=eq.${shop}` }, (c) => got.push(c.new.id as number)),
+      { ...inStrictMode(client), initialProps: { shop: 1 } },
+    )
+    await settle()
+    const first = client.channels.get('orders')
+    rerender({ shop: 2 })
+    await settle()
+    expect(client.joins).toEqual(['orders', 'orders'])
+    expect(client.leaves).toEqual(['orders'])
+    const second = client.channels.get('orders')!
+    expect(second).not.toBe(first)
+    expect(second.subscribeRequest()?.bindings).toMatchObject([{ type: 'postgres_changes', filter: { filter: 'shop=eq.2' } }])
+    act(() => client.deliver('orders', change(9)))
+    expect(got).toEqual([9])
+  })
+
   it('unmount releases the channel and flushes a waiting batch instead of dropping it', async () => {
     const client = createFakeRealtime()
     const batches: number[][] = []

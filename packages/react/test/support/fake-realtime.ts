@@ -51,7 +51,7 @@ export function createFakeRealtime(): FakeRealtime {
       tracks.push({ topic: topicOf(id), payload: null })
       return 'ok'
     },
-    forget: (channel) => void channels.delete(channel.subTopic),
+    forget: (channel) => void (channels.get(channel.subTopic) === channel && channels.delete(channel.subTopic)),
     maxPayloadBytes: () => 100_000,
     reportError: (error) => void reported.push(error),
   }
@@ -71,9 +71,9 @@ export function createFakeRealtime(): FakeRealtime {
       return channel
     },
     async removeChannel(channel) {
-      const status = await channel.unsubscribe()
+      const leaving = channel.unsubscribe()
       host.forget(channel)
-      return status
+      return leaving
     },
     getHealthStatus: () => snapshot,
     onHealthChange: (callback) => health.on(callback),
