@@ -17,6 +17,7 @@ import { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
 export { SharedChannel, type BroadcastPayload, type PostgresChangesFilter, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
 export { RealtimeError } from './errors.ts'
+export { initialHealth } from './health.ts'
 export { mountDebugPanel } from './devtools/debug-panel.ts'
 export { connectToHub, connectToInPageHub, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
 export { unsubscriber, type Unsubscribe } from './disposable.ts'

@@ -28,6 +28,7 @@ import {
   percentilesOf,
 } from '@shared-realtime/worker/protocol'
 import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
+import { initialHealth } from './health.ts'
 import { RealtimeError } from './errors.ts'
 import { Listeners, unsubscriber, type Unsubscribe } from './disposable.ts'
 import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
@@ -592,28 +593,6 @@ export class SharedRealtime implements ChannelHost {
         if (this.#conn) void this.#hubLost(this.#conn).catch(() => {})
       },
     })
-  }
-}
-
-function initialHealth(options: HealthSnapshot['options']): HealthSnapshot {
-  return {
-    status: 'connecting',
-    reason: 'waiting for the shared worker',
-    latency: null,
-    quality: 'offline',
-    subscriptionCount: 0,
-    channelCount: 0,
-    tabCount: 0,
-    queueSize: 0,
-    errorCount: 0,
-    reconnectAttempts: 0,
-    circuit: 'closed',
-    lastError: null,
-    uptimeMs: 0,
-    at: Date.now(),
-    epoch: '',
-    outbox: { size: 0, oldestAgeMs: null, dropped: 0, expired: 0, storage: 'memory' },
-    options,
   }
 }
 

@@ -1,29 +1,11 @@
 /** Delivery options through both API styles: channel.on(…, options) on a stub host, and the manager style. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { SharedChannel, type ChannelHost } from '../src/channel.ts'
+import { SharedChannel } from '../src/channel.ts'
+import { stubHost } from './support/stub-host.ts'
 import { ManagedSubscriptions } from '../src/managed-subscriptions.ts'
-import type { RealtimeError } from '../src/errors.ts'
 import { encodePayload } from '../../worker/src/protocol/delivery.ts'
 
-function host(): ChannelHost & { reported: RealtimeError[] } {
-  let n = 0
-  const reported: RealtimeError[] = []
-  return {
-    reported,
-    closed: false,
-    storage: 'memory',
-    newId: () => `id-${++n}`,
-    join: async () => {},
-    addBindings: async () => {},
-    leave: async () => {},
-    send: async () => 'ok',
-    track: async () => 'ok',
-    untrack: async () => 'ok',
-    forget: () => {},
-    maxPayloadBytes: () => 1000,
-    reportError: (error) => void reported.push(error),
-  }
-}
+const host = stubHost
 
 function emit(channel: SharedChannel, bindingIds: number[], payload: unknown): void {
   channel.handle({ type: 'channel/event', subscriptionId: channel.subscriptionId!, bindingIds, payload: encodePayload(payload) })
@@ -105,8 +87,8 @@ describe('channel.on(type, filter, callback, options)', () => {
     for (const options of [{ batch: { maxSize: 0 } }, { debounceMs: -1 }, { throttleMs: Infinity }, { debounceMs: 5, throttleMs: 5 }, { transform: 42 }]) {
       expect(() => channel.on('broadcast', { event: 'x' }, () => {}, options as never)).toThrow(expect.objectContaining({ code: 'invalid-argument' }))
     }
-    channel.subscribe()
-    emit(channel, [1], { type: 'broadcast', event: 'x', payload: {} })
+    channel.on('broadcast', { event: 'x' }, () => {})
+    expect(channel.subscribe().subscribeRequest()!.bindings).toHaveLength(1)
   })
 })
 

@@ -1,27 +1,9 @@
 import { useCallback, useSyncExternalStore } from 'react'
-import { DEFAULT_HUB_OPTIONS, type HealthSnapshot } from '@shared-realtime/client'
+import { DEFAULT_HUB_OPTIONS, initialHealth, type HealthSnapshot } from '@shared-realtime/client'
 import { useRealtimeContext } from './context.ts'
 
 /** What `useRealtimeStatus()` returns while rendering on a server, and during hydration. */
-export const IDLE_HEALTH: HealthSnapshot = Object.freeze({
-  status: 'idle',
-  reason: 'not started (server rendering)',
-  latency: null,
-  quality: 'offline',
-  subscriptionCount: 0,
-  channelCount: 0,
-  tabCount: 0,
-  queueSize: 0,
-  errorCount: 0,
-  reconnectAttempts: 0,
-  circuit: 'closed',
-  lastError: null,
-  uptimeMs: 0,
-  at: 0,
-  epoch: '',
-  outbox: { size: 0, oldestAgeMs: null, dropped: 0, expired: 0, storage: 'memory' },
-  options: DEFAULT_HUB_OPTIONS,
-}) as HealthSnapshot
+export const IDLE_HEALTH: HealthSnapshot = Object.freeze(initialHealth(DEFAULT_HUB_OPTIONS, { status: 'idle', reason: 'not started (server rendering)', at: 0 }))
 
 const serverSnapshot = () => IDLE_HEALTH
 

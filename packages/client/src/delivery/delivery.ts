@@ -3,7 +3,7 @@
  * Timers go through the injected clock; `flush()` delivers whatever waits and leaves no timer behind.
  */
 import { RealtimeError } from '../errors.ts'
-import { systemClock, type Clock } from './clock.ts'
+import { systemClock, Timeout, type Clock } from '@shared-realtime/worker/protocol'
 import { DEFAULT_BATCH_OPTIONS, type DeliveryOptions } from './options.ts'
 
 export interface Delivery<TPayload = unknown> {
@@ -79,10 +79,9 @@ function createShaper(options: DeliveryOptions, clock: Clock, emit: (value: unkn
 /** Arrays in arrival order, by size or after `maxWaitMs` from the first waiting event. */
 function batcher({ maxSize, maxWaitMs }: { maxSize: number; maxWaitMs: number }, clock: Clock, emit: (value: unknown) => void): Shaper {
   let buffer: unknown[] = []
-  let timer: unknown
+  const timer = new Timeout(clock)
   const flush = () => {
-    if (timer !== undefined) clock.clearTimeout(timer)
-    timer = undefined
+    timer.clear()
     if (buffer.length === 0) return
     const out = buffer
     buffer = []
@@ -92,7 +91,7 @@ function batcher({ maxSize, maxWaitMs }: { maxSize: number; maxWaitMs: number },
     push(value) {
       buffer.push(value)
       if (buffer.length >= maxSize) flush()
-      else if (timer === undefined) timer = clock.setTimeout(flush, maxWaitMs)
+      else if (!timer.pending) timer.set(maxWaitMs, flush)
     },
     flush,
     get pending() {
@@ -101,66 +100,70 @@ function batcher({ maxSize, maxWaitMs }: { maxSize: number; maxWaitMs: number },
   }
 }
 
-const NONE = Symbol('none')
-
 /** Trailing: the latest event once no event came for `ms`. */
 function debouncer(ms: number, clock: Clock, emit: (value: unknown) => void): Shaper {
-  let latest: unknown = NONE
-  let timer: unknown
+  const latest = new Slot()
+  const timer = new Timeout(clock)
   const flush = () => {
-    if (timer !== undefined) clock.clearTimeout(timer)
-    timer = undefined
-    if (latest === NONE) return
-    const out = latest
-    latest = NONE
-    emit(out)
+    timer.clear()
+    latest.take(emit)
   }
   return {
     push(value) {
-      latest = value
-      if (timer !== undefined) clock.clearTimeout(timer)
-      timer = clock.setTimeout(flush, ms)
+      latest.put(value)
+      timer.set(ms, flush)
     },
     flush,
     get pending() {
-      return latest === NONE ? 0 : 1
+      return latest.size
     },
   }
 }
 
 /** Leading and trailing: the first event at once, then the latest at the end of each busy window. */
 function throttler(ms: number, clock: Clock, emit: (value: unknown) => void): Shaper {
-  let trailing: unknown = NONE
-  let timer: unknown
+  const trailing = new Slot()
+  const timer = new Timeout(clock)
   const windowEnded = () => {
-    timer = undefined
-    if (trailing === NONE) return
-    const out = trailing
-    trailing = NONE
     // The trailing call opens a window of its own, so calls stay at least `ms` apart.
-    timer = clock.setTimeout(windowEnded, ms)
-    emit(out)
+    if (trailing.size > 0) timer.set(ms, windowEnded)
+    trailing.take(emit)
   }
   return {
     push(value) {
-      if (timer === undefined) {
-        timer = clock.setTimeout(windowEnded, ms)
-        emit(value)
-      } else {
-        trailing = value
-      }
+      if (timer.pending) return trailing.put(value)
+      timer.set(ms, windowEnded)
+      emit(value)
     },
     flush() {
-      if (timer !== undefined) clock.clearTimeout(timer)
-      timer = undefined
-      if (trailing === NONE) return
-      const out = trailing
-      trailing = NONE
-      emit(out)
+      timer.clear()
+      trailing.take(emit)
     },
     get pending() {
-      return trailing === NONE ? 0 : 1
+      return trailing.size
     },
+  }
+}
+
+const EMPTY = Symbol('empty')
+
+class Slot {
+  #value: unknown = EMPTY
+
+  get size(): 0 | 1 {
+    return this.#value === EMPTY ? 0 : 1
+  }
+
+  put(value: unknown): void {
+    this.#value = value
+  }
+
+  /** Hands the waiting value to `emit`, if there is one, and empties the slot first. */
+  take(emit: (value: unknown) => void): void {
+    if (this.#value === EMPTY) return
+    const value = this.#value
+    this.#value = EMPTY
+    emit(value)
   }
 }
 

@@ -1,5 +1,5 @@
 export { createDelivery, type Delivery, type DeliveryEnvironment } from './delivery.ts'
-export { systemClock, type Clock } from './clock.ts'
+export { systemClock, type Clock } from '@shared-realtime/worker/protocol'
 export {
   DEFAULT_BATCH_OPTIONS,
   pickDeliveryOptions,
