@@ -1,4 +1,3 @@
-import { defaultClientConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -30,8 +29,6 @@ export default defineConfig({
         extends: true,
         // React hooks in a DOM (jsdom); files that render on a server say `@vitest-environment node`.
         esbuild: { jsx: 'automatic' },
-        // Workspace packages resolve to their TypeScript sources (the `source` export condition).
-        resolve: { conditions: ['source', ...defaultClientConditions] },
         test: {
           name: 'react',
           include: ['packages/react/test/**/*.test.{ts,tsx}'],
