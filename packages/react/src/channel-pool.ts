@@ -137,7 +137,11 @@ export class ChannelPool {
       )
     }
     if (!entry) {
-      entry = new PooledChannel(this.#client.channel(spec.name, spec.config ? { config: spec.config } : {}), spec)
+      const channel = this.#client.channel(spec.name, spec.config ? { config: spec.config } : {})
+      if (channel.state !== 'closed') {
+        throw RealtimeError.of('invalid-argument', `channel "${spec.name}" was subscribed outside the hooks; the hooks open their own channel, so give it another name`)
+      }
+      entry = new PooledChannel(channel, spec)
       this.#entries.set(spec.name, entry)
     }
     entry.refs++

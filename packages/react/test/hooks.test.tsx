@@ -302,6 +302,16 @@ describe('status, presence, resync, send', () => {
     await expect(result.current({ text: 'hi' })).resolves.toBe('ok')
   })
 
+  it('a channel the app subscribed itself is not taken over: the hook reports invalid-argument', async () => {
+    const client = createFakeRealtime()
+    client.channel('mine').subscribe()
+    const { result } = renderHook(() => useChannel('mine'), inStrictMode(client))
+    await settle()
+    expect(result.current).toMatchObject({ channel: null, status: 'CHANNEL_ERROR', error: { code: 'invalid-argument' } })
+    expect(result.current.error?.message).toMatch(/subscribed outside the hooks/)
+    expect(client.joins).toEqual(['mine'])
+  })
+
   it('a channel that cannot be opened reports a typed error instead of throwing', async () => {
     const client = createFakeRealtime()
     function Both() {
