@@ -7,6 +7,8 @@ import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium-path.mjs'
  */
 export const E2E_SERVER_PORT = Number(process.env.E2E_SERVER_PORT ?? 54329)
 export const E2E_PREVIEW_PORT = Number(process.env.E2E_PREVIEW_PORT ?? 4173)
+/** The React chat example (examples/react-chat), served beside the demo. */
+export const E2E_EXAMPLE_PORT = Number(process.env.E2E_EXAMPLE_PORT ?? 4174)
 
 export default defineConfig({
   testDir: 'e2e',
@@ -36,6 +38,13 @@ export default defineConfig({
     {
       command: `npx vite build --logLevel warn && npx vite preview --port ${E2E_PREVIEW_PORT}`,
       url: `http://127.0.0.1:${E2E_PREVIEW_PORT}`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+    },
+    {
+      // A development build of React: StrictMode double-invokes effects only there.
+      command: `NODE_ENV=development npx vite build --config examples/react-chat/vite.config.ts --logLevel warn && npx vite preview --config examples/react-chat/vite.config.ts --port ${E2E_EXAMPLE_PORT}`,
+      url: `http://127.0.0.1:${E2E_EXAMPLE_PORT}`,
       reuseExistingServer: false,
       timeout: 120_000,
     },

@@ -29,6 +29,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        // React hooks in a DOM (jsdom); files that render on a server say `@vitest-environment node`.
+        esbuild: { jsx: 'automatic' },
+        test: {
+          name: 'react',
+          include: ['packages/react/test/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 })

@@ -19,6 +19,7 @@ import {
 } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
 import { Listeners, type Unsubscribe } from './disposable.ts'
+import { createDelivery, validateDeliveryOptions, type Batched, type Delivery, type DeliveryOptions, type Unbatched } from './delivery/index.ts'
 
 export type ChannelState = 'closed' | 'joining' | 'joined' | 'errored' | 'leaving'
 export type SubscribeCallback = (status: SubscribeStatus, error?: RealtimeError) => void
@@ -44,9 +45,14 @@ export interface ChannelHost {
   untrack(subscriptionId: string): Promise<SendStatus>
   forget(channel: SharedChannel): void
   maxPayloadBytes(): number
+  /** A delivery failed in this tab (a throwing `transform` without `onError`): shown as the health's lastError. */
+  reportError(error: RealtimeError): void
 }
 
 type Callback = (payload: any) => void
+
+export type PostgresChangesFilter = { event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'; schema: string; table?: string; filter?: string }
+export type BroadcastPayload = { type: 'broadcast'; event: string; payload?: any; meta?: { id: string; replayed?: boolean } }
 
 /** Recent message ids per channel, to drop a replay after a lost acknowledgement. */
 const DEDUPE_WINDOW = 2048
@@ -56,7 +62,7 @@ export class SharedChannel {
   readonly subTopic: string
   readonly params: { config: ChannelConfig }
   #host: ChannelHost
-  #bindings: (BindingSpec & { callback: Callback })[] = []
+  #bindings: (BindingSpec & { delivery: Delivery })[] = []
   #nextBindingId = 1
   #subscriptionId: string | null = null
   #statusCallback: SubscribeCallback | undefined
@@ -83,16 +89,32 @@ export class SharedChannel {
     return this.#subscriptionId
   }
 
-  on(type: 'broadcast', filter: { event: string }, callback: (payload: { type: 'broadcast'; event: string; payload?: any; meta?: { id: string; replayed?: boolean } }) => void): this
-  on(type: 'presence', filter: { event: 'sync' | 'join' | 'leave' | '*' }, callback: (payload: any) => void): this
-  on<T extends Record<string, any> = Record<string, any>>(
+  /**
+   * Listens to events of `type` matching `filter`. `options` shape the delivery to this callback
+   * (transform, batch, debounceMs, throttleMs, enabled; see the README): with `batch` the callback
+   * receives arrays.
+   * @example
+   * channel.on('broadcast', { event: 'cursor' }, (p) => move(p), { throttleMs: 50, transform: (e) => e.payload })
+   */
+  on<TOut = BroadcastPayload>(type: 'broadcast', filter: { event: string }, callback: (payload: TOut[]) => void, options: Batched<BroadcastPayload, TOut>): this
+  on<TOut = BroadcastPayload>(type: 'broadcast', filter: { event: string }, callback: (payload: TOut) => void, options?: Unbatched<BroadcastPayload, TOut>): this
+  on(type: 'presence', filter: { event: 'sync' | 'join' | 'leave' | '*' }, callback: (payload: any) => void, options?: DeliveryOptions): this
+  on<T extends Record<string, any> = Record<string, any>, TOut = PostgresChangesPayload<T>>(
     type: 'postgres_changes',
-    filter: { event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'; schema: string; table?: string; filter?: string },
-    callback: (payload: PostgresChangesPayload<T>) => void,
+    filter: PostgresChangesFilter,
+    callback: (payload: TOut[]) => void,
+    options: Batched<PostgresChangesPayload<T>, TOut>,
   ): this
-  on(type: 'system', filter: Record<string, never>, callback: (payload: any) => void): this
-  on(type: string, filter: Record<string, unknown>, callback: Callback): this {
+  on<T extends Record<string, any> = Record<string, any>, TOut = PostgresChangesPayload<T>>(
+    type: 'postgres_changes',
+    filter: PostgresChangesFilter,
+    callback: (payload: TOut) => void,
+    options?: Unbatched<PostgresChangesPayload<T>, TOut>,
+  ): this
+  on(type: 'system', filter: Record<string, never>, callback: (payload: any) => void, options?: DeliveryOptions): this
+  on(type: string, filter: Record<string, unknown>, callback: Callback, options?: DeliveryOptions): this {
     if (typeof callback !== 'function') throw RealtimeError.of('invalid-argument', `on('${type}'): the callback must be a function`)
+    validateDeliveryOptions(options, `on('${type}')`)
     const binding = { id: this.#nextBindingId++, type, filter: normalizeFilter(filter) } as BindingSpec
     const invalid = validateBinding(binding)
     if (invalid) throw new RealtimeError(invalid)
@@ -101,7 +123,8 @@ export class SharedChannel {
       // Same rule and wording as supabase-js: these change the join payload.
       throw RealtimeError.of('invalid-argument', `cannot add \`${type}\` callbacks for ${this.topic} after \`subscribe()\`.`)
     }
-    this.#bindings.push({ ...binding, callback })
+    const delivery = createDelivery(options, callback, { report: (error) => this.#host.reportError(error) })
+    this.#bindings.push({ ...binding, delivery })
     if (live && this.#subscriptionId) {
       void this.#host.addBindings(this.#subscriptionId, [binding]).catch(() => {})
     }
@@ -176,6 +199,7 @@ export class SharedChannel {
   async unsubscribe(): Promise<'ok' | 'timed out' | 'error'> {
     if (this.#state === 'closed') return 'ok'
     this.#state = 'leaving'
+    this.#flushDeliveries()
     try {
       await this.#host.leave(this)
     } finally {
@@ -185,6 +209,7 @@ export class SharedChannel {
   }
 
   #closeLocally(): void {
+    this.#flushDeliveries()
     this.#state = 'closed'
     this.#subscriptionId = null
     this.#presence = {}
@@ -193,6 +218,7 @@ export class SharedChannel {
 
   /** The client is closing: no more callbacks. */
   teardown(): void {
+    this.#flushDeliveries()
     this.#state = 'closed'
     this.#subscriptionId = null
     this.#statusCallback = undefined
@@ -232,15 +258,13 @@ export class SharedChannel {
     if (delivered === DUPLICATE) return
     for (const id of bindingIds) {
       const binding = this.#bindings.find((b) => b.id === id)
-      if (!binding) continue
-      try {
-        binding.callback(delivered)
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error
-        })
-      }
+      binding?.delivery.push(delivered)
     }
+  }
+
+  /** Batched, debounced and throttled events still waiting are delivered, never dropped, when the channel closes. */
+  #flushDeliveries(): void {
+    for (const binding of this.#bindings) binding.delivery.flush()
   }
 
   #emitStatus(status: SubscribeStatus, error?: RealtimeError): void {

@@ -15,12 +15,28 @@ import { connectOnServer, connectToHub, connectToInPageHub, connectToWorkerUrl, 
 import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions } from './shared-realtime.ts'
 
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
-export { SharedChannel, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
+export { SharedChannel, type BroadcastPayload, type PostgresChangesFilter, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
 export { RealtimeError } from './errors.ts'
+export { initialHealth } from './health.ts'
 export { mountDebugPanel } from './devtools/debug-panel.ts'
 export { connectToHub, connectToInPageHub, connectToWorkerUrl, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
-export type { Unsubscribe } from './disposable.ts'
-export type { ManagedSubscriptionOptions } from './managed-subscriptions.ts'
+export { unsubscriber, type Unsubscribe } from './disposable.ts'
+export type { ManagedBatchOptions, ManagedSubscriptionOptions } from './managed-subscriptions.ts'
+export {
+  createDelivery,
+  systemClock,
+  validateDeliveryOptions,
+  DEFAULT_BATCH_OPTIONS,
+  type BatchOptions,
+  type Batched,
+  type Unbatched,
+  type Clock,
+  type Delivered,
+  type Delivery,
+  type DeliveryEnvironment,
+  type DeliveryOptions,
+  type OutputOf,
+} from './delivery/index.ts'
 export {
   DEFAULT_HUB_OPTIONS,
   type ConnectionQuality,

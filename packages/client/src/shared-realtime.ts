@@ -27,13 +27,14 @@ import {
   type PerformanceMetrics,
   percentilesOf,
 } from '@shared-realtime/worker/protocol'
-import { SharedChannel, type ChannelHost } from './channel.ts'
+import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
+import { initialHealth } from './health.ts'
 import { RealtimeError } from './errors.ts'
 import { Listeners, unsubscriber, type Unsubscribe } from './disposable.ts'
 import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
 import type { HubEndpoint } from './connect.ts'
 import { listenToPage } from './page-lifecycle.ts'
-import { ManagedSubscriptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
+import { ManagedSubscriptions, type ManagedBatchOptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
 
 export interface SharedRealtimeOptions extends HubOptions {
   /** Returns the current user's access token; the hub asks for it before joining and on refresh. */
@@ -102,7 +103,11 @@ export class SharedRealtime implements ChannelHost {
   constructor(config: ResolvedClientConfig) {
     this.#config = config
     this.tabId = crypto.randomUUID()
-    this.#health = initialHealth(resolveHubOptions(config.hubOptions), config.hubKind)
+    // On a server the client never connects: `idle` lets frameworks render a server snapshot.
+    this.#health = initialHealth(
+      resolveHubOptions(config.hubOptions),
+      config.hubKind === 'unsupported' ? { status: 'idle', reason: 'not in a browser (server-side rendering): nothing connects' } : {},
+    )
     this.#managed = new ManagedSubscriptions(this)
     this.#ready = this.#connect(false)
     this.#ready.catch(() => {})
@@ -125,9 +130,10 @@ export class SharedRealtime implements ChannelHost {
   }
 
   async removeChannel(channel: SharedChannel): Promise<'ok' | 'timed out' | 'error'> {
-    const status = await channel.unsubscribe()
+    const leaving = channel.unsubscribe()
+    // Forgotten at once: channel(name) called while this one is still leaving makes a fresh channel.
     this.forget(channel)
-    return status
+    return leaving
   }
 
   async removeAllChannels(): Promise<('ok' | 'timed out' | 'error')[]> {
@@ -147,8 +153,15 @@ export class SharedRealtime implements ChannelHost {
 
   // ---- manager style -----------------------------------------------------------------------
 
-  /** Subscribes `callback` under `key`; calls with the same key share one channel. Returns the unsubscribe. */
-  subscribe(key: string, options: ManagedSubscriptionOptions): Unsubscribe {
+  /**
+   * Subscribes `callback` under `key`; calls with the same key share one channel. Returns the unsubscribe.
+   * Delivery options (transform, batch, debounceMs, throttleMs, enabled, onError) apply to this callback only.
+   * @example
+   * const off = realtime.subscribe('orders', { event: 'INSERT', table: 'orders', batch: { maxSize: 50 }, callback: (rows) => add(rows) })
+   */
+  subscribe<T extends Record<string, any> = Record<string, any>, TOut = PostgresChangesPayload<T>>(key: string, options: ManagedBatchOptions<T, TOut>): Unsubscribe
+  subscribe<T extends Record<string, any> = Record<string, any>, TOut = PostgresChangesPayload<T>>(key: string, options: ManagedSubscriptionOptions<T, TOut>): Unsubscribe
+  subscribe(key: string, options: ManagedSubscriptionOptions<any, any> | ManagedBatchOptions<any, any>): Unsubscribe {
     this.#assertOpen('subscribe()')
     return this.#managed.add(key, options)
   }
@@ -276,6 +289,7 @@ export class SharedRealtime implements ChannelHost {
     this.#closed = true
     clearTimeout(this.#watchdog)
     this.#cleanupGlobals()
+    this.#managed.closeAll()
     for (const channel of this.#channels.values()) channel.teardown()
     this.#channels.clear()
     this.#bySubscription.clear()
@@ -355,6 +369,12 @@ export class SharedRealtime implements ChannelHost {
     const channel = this.#bySubscription.get(subscriptionId)
     if (channel) this.#tracked.delete(channel)
     return this.#call('untrack()', (api) => api.untrack(subscriptionId))
+  }
+
+  /** A failure in this tab only (a throwing transform): the mirror shows it until the hub's next health push. */
+  reportError(error: RealtimeError): void {
+    if (this.#closed) return
+    this.#setHealth({ ...this.#health, lastError: error.toJSON(), errorCount: this.#health.errorCount + 1, at: Date.now() })
   }
 
   forget(channel: SharedChannel): void {
@@ -587,30 +607,6 @@ export class SharedRealtime implements ChannelHost {
 /** A worker script that never loaded answers nothing: fail with its typed error instead of waiting for the timeout. */
 function raceFailure<T>(endpoint: HubEndpoint, call: Promise<T>): Promise<T> {
   return endpoint.failed ? Promise.race([call, endpoint.failed]) : call
-}
-
-function initialHealth(options: HealthSnapshot['options'], hubKind: ResolvedClientConfig['hubKind']): HealthSnapshot {
-  // On a server the client never connects: `idle` lets frameworks render a server snapshot.
-  const server = hubKind === 'unsupported'
-  return {
-    status: server ? 'idle' : 'connecting',
-    reason: server ? 'not in a browser (server-side rendering): nothing connects' : 'waiting for the shared worker',
-    latency: null,
-    quality: 'offline',
-    subscriptionCount: 0,
-    channelCount: 0,
-    tabCount: 0,
-    queueSize: 0,
-    errorCount: 0,
-    reconnectAttempts: 0,
-    circuit: 'closed',
-    lastError: null,
-    uptimeMs: 0,
-    at: Date.now(),
-    epoch: '',
-    outbox: { size: 0, oldestAgeMs: null, dropped: 0, expired: 0, storage: 'memory' },
-    options,
-  }
 }
 
 export { DEFAULT_HUB_OPTIONS }

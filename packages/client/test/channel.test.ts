@@ -1,27 +1,11 @@
 /** SharedChannel on its own, with a stub host: delivery by binding id, de-duplication, presence mirror. */
 import { describe, expect, it } from 'vitest'
-import { SharedChannel, type ChannelHost } from '../src/channel.ts'
+import { SharedChannel } from '../src/channel.ts'
+import { stubHost } from './support/stub-host.ts'
 import { MESSAGE_ID_FIELD } from '../../worker/src/protocol/wire.ts'
 import { encodePayload } from '../../worker/src/protocol/delivery.ts'
 
-function host(): ChannelHost & { joined: unknown[] } {
-  let n = 0
-  const joined: unknown[] = []
-  return {
-    joined,
-    closed: false,
-    storage: 'memory',
-    newId: () => `id-${++n}`,
-    join: async (_channel, request) => void joined.push(request),
-    addBindings: async () => {},
-    leave: async () => {},
-    send: async () => 'ok',
-    track: async () => 'ok',
-    untrack: async () => 'ok',
-    forget: () => {},
-    maxPayloadBytes: () => 1000,
-  }
-}
+const host = stubHost
 
 describe('SharedChannel', () => {
   it('calls exactly the bindings the hub matched, and drops a message id it has already delivered', async () => {

@@ -135,6 +135,29 @@ describe('manager style', () => {
   })
 })
 
+describe('delivery options on the real hub', () => {
+  it('batches every row; close() delivers the waiting batch; a throwing transform shows as the health lastError', async () => {
+    handle = setupHub(server)
+    const tab = handle.openTab()
+    const seen: number[] = []
+    const batches: number[][] = []
+    tab.subscribe('delivery', { event: 'INSERT', table: 'client_api', callback: (change) => seen.push(change.new.id as number) })
+    tab.subscribe('delivery', { event: 'INSERT', table: 'client_api', batch: { maxSize: 1000, maxWaitMs: 600_000 }, callback: (changes) => batches.push(changes.map((c) => c.new.id as number)) })
+    tab.subscribe('delivery', { event: 'INSERT', table: 'client_api', transform: () => { throw new Error('bad row') }, callback: () => {} })
+    await eventually(() => tab.getChannels()[0]?.state === 'joined', { what: 'join' })
+    // The mirror shows it until the hub's next health push, so record every snapshot.
+    const errors: string[] = []
+    tab.onHealthChange((health) => health.lastError && errors.push(health.lastError.code))
+    await new Promise((r) => setTimeout(r, 200))
+    await dev(server, 'sql', { query: `insert into public.client_api (id, note) values (31, 'a'), (32, 'b'), (33, 'c')` })
+    await eventually(() => seen.length === 3, { what: 'three rows in the tab' })
+    expect(errors.filter((code) => code === 'transform-failed')).toHaveLength(3)
+    expect(batches).toEqual([])
+    await tab.close()
+    expect(batches).toEqual([[31, 32, 33]])
+  })
+})
+
 describe('metrics, diagnostics and alerts', () => {
   it('reports counters, delivery latency measured in the tab, and findings', async () => {
     handle = setupHub(server)

@@ -19,6 +19,8 @@ export const REALTIME_ERROR_CODES = [
   'worker-load-failed',
   /** Nothing can connect here: a server (Node, SSR) has no SharedWorker and no page. */
   'unsupported',
+  /** A subscription's `transform` threw for an event (the event is skipped for that callback only). */
+  'transform-failed',
 ] as const
 
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number]
