@@ -55,7 +55,7 @@ describe('openDatabase: migrations', () => {
     const orders = await db.query<{ status: string }>('select status from orders order by id')
     expect(orders.rows.length).toBeGreaterThanOrEqual(3)
     const { rows } = await db.query<{ name: string }>('select name from realtime_local.schema_migrations order by name')
-    expect(rows.map((r) => r.name)).toEqual(['0001_restaurant.sql', '0002_todos.sql'])
+    expect(rows.map((r) => r.name)).toEqual(['0001_restaurant.sql', '0002_todos.sql', '0003_realtime_demo_policies.sql'])
   })
 })
 

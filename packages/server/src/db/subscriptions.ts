@@ -32,8 +32,12 @@ export async function checkSubscription(
     }
   }
   for (const { schema, table } of tables) {
-    for (const filter of binding.filters) {
-      const problem = await checkFilter(db, schema, table, filter)
+    const problems = [
+      ...binding.filters.map((filter) => () => checkFilter(db, schema, table, filter)),
+      ...(binding.select ?? []).map((column) => () => checkSelectColumn(db, schema, table, column)),
+    ]
+    for (const check of problems) {
+      const problem = await check()
       if (problem) {
         return {
           ok: false,
@@ -43,6 +47,16 @@ export async function checkSubscription(
     }
   }
   return { ok: true, tables }
+}
+
+async function checkSelectColumn(db: LocalDatabase, schema: string, table: string, column: string): Promise<string | null> {
+  const { rows } = await db.query(
+    `select 1 from pg_attribute a
+      where a.attrelid = format('%I.%I', $1::text, $2::text)::regclass and a.attname = $3
+        and a.attnum > 0 and not a.attisdropped`,
+    [schema, table, column],
+  )
+  return rows.length === 0 ? `ERROR P0001 (raise_exception) invalid column for select ${column}` : null
 }
 
 async function checkFilter(db: LocalDatabase, schema: string, table: string, filter: ParsedFilter): Promise<string | null> {
@@ -76,5 +90,6 @@ function describe(binding: ParsedBinding): string {
   const filters = binding.filters
     .map((f) => `{${JSON.stringify(f.column)}, ${JSON.stringify(f.op)}, ${JSON.stringify(f.value)}, ${f.negate}}`)
     .join(', ')
-  return `event: ${binding.event}, schema: ${binding.schema}, table: ${binding.table}, filters: [${filters}], select: nil`
+  const select = binding.select ? `[${binding.select.map((c) => JSON.stringify(c)).join(', ')}]` : 'nil'
+  return `event: ${binding.event}, schema: ${binding.schema}, table: ${binding.table}, filters: [${filters}], select: ${select}`
 }

@@ -5,7 +5,7 @@
 import type { WebSocket } from 'ws'
 import { compileBinding } from '../db/filters.ts'
 import { checkSubscription } from '../db/subscriptions.ts'
-import { isRealtimeTopic, prepareJoin, type ChannelJoin } from './channel-join.ts'
+import { canReadPresence, isRealtimeTopic, prepareJoin, type ChannelJoin } from './channel-join.ts'
 import { handleAccessToken, handleBroadcast, handlePresence, type PushContext } from './channel-pushes.ts'
 import { decodeBinary, decodeText, encodeText, FrameError, type DecodedMessage, type Message, type Vsn } from './codec.ts'
 import type { RealtimeEngine } from './engine.ts'
@@ -219,7 +219,11 @@ export class Session {
     engine.counters.joinsTotal++
     this.armExpiry(join)
     this.#reply(message, 'ok', { postgres_changes: join.bindings })
-    if (join.presenceEnabled) this.push(join.topic, 'presence_state', engine.presenceState(join.roomKey))
+    // The real channel sends these to itself during the join, in this order: replayed messages,
+    // the replication-ready notice (this server's "replication" is always up), presence state.
+    for (const stored of result.replay) engine.deliverStored(join, stored, true)
+    if (result.replicationReady) this.system(join, 'system', 'ok', 'Replication connection established')
+    if (join.presenceEnabled && canReadPresence(join)) this.push(join.topic, 'presence_state', engine.presenceState(join.roomKey))
     if (join.bindings.length > 0) void this.#subscribePostgres(join)
   }
 
@@ -233,7 +237,7 @@ export class Session {
         const checked = await checkSubscription(this.#engine.db, compiled.binding)
         if (this.joins.get(join.topic) !== join) return
         if (!checked.ok) return this.system(join, 'postgres_changes', 'error', checked.message)
-        subscribed.push({ id: binding.id, matches: compiled.matches })
+        subscribed.push({ id: binding.id, matches: compiled.matches, select: compiled.binding.select })
       }
     } catch (error) {
       this.#engine.log(`postgres subscription failed on ${join.topic}: ${String(error)}`)
