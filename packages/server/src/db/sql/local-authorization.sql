@@ -95,7 +95,7 @@ declare
 begin
   select coalesce(jsonb_object_agg(k, p_record -> k), '{}') into key from unnest(pk) as k;
   select format('select exists (select 1 from %s t where %s)', p_entity,
-                coalesce(string_agg(format('t.%I is not distinct from (jsonb_populate_record(null::%s, $1)).%I', p_entity, k, k), ' and '), 'true'))
+                coalesce(string_agg(format('t.%I is not distinct from (jsonb_populate_record(null::%s, $1)).%I', k, p_entity, k), ' and '), 'true'))
     into probe from unnest(pk) as k;
   foreach claims in array p_claims loop
     role_name := claims ->> 'role';
