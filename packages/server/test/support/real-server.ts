@@ -39,7 +39,7 @@ export const uniqueTopic = (prefix: string) => `${prefix}${randomUUID().slice(0,
  * - `open:*` readable by every user, writable by none;
  * - `room:<uid>*` readable and writable by that user only;
  * - `mixed:*` presence readable by every user, broadcasts only on `mixed:<uid>` by that user;
- * - `boom:*` a read policy that raises an error.
+ * - `boom:*` a read policy that raises an error; `open:boomw*` a write policy that raises one.
  */
 export const TEST_POLICIES_SQL = `
 drop policy "demo: authenticated users read every private topic" on realtime.messages;
@@ -56,4 +56,5 @@ create policy "test read" on realtime.messages for select to authenticated using
 );
 create policy "test write" on realtime.messages for insert to authenticated with check (
   realtime.topic() like ('room:' || auth.uid()::text || '%')
+  or (realtime.topic() like 'open:boomw%' and public.test_policy_explodes())
 );`
