@@ -4,6 +4,20 @@
 -- outlive it, even when the single PGlite session is inside a caller's open transaction.
 -- PL/pgSQL variables keep their values across that rollback, which carries the result out.
 
+-- Until the end of the (sub)transaction, acts as the request Supabase Realtime checks: the JWT's
+-- role, its claims in `request.jwt.claims` (and `.claim.sub` / `.claim.role`), the topic in
+-- `realtime.topic`. Call it as the owner, inside a subtransaction that is rolled back.
+create or replace function realtime_local.act_as(p_topic text, p_claims jsonb) returns void
+language plpgsql as $$
+begin
+  perform set_config('realtime.topic', coalesce(p_topic, ''), true),
+          set_config('request.jwt.claims', p_claims::text, true),
+          set_config('request.jwt.claim.sub', coalesce(p_claims ->> 'sub', ''), true),
+          set_config('request.jwt.claim.role', coalesce(p_claims ->> 'role', ''), true),
+          set_config('request.headers', '{}', true),
+          set_config('role', p_claims ->> 'role', true);
+end $$;
+
 -- Which of `extensions` ('broadcast', 'presence') the claims may read on `topic`: probe rows are
 -- inserted as the owner, then selected back under the JWT's role with the SELECT policies of
 -- realtime.messages applying (how Supabase Realtime authorizes a private channel's join).
@@ -22,12 +36,7 @@ begin
       returning id
     )
     select array_agg(id) into probe_ids from inserted;
-    perform set_config('realtime.topic', p_topic, true),
-            set_config('request.jwt.claims', p_claims::text, true),
-            set_config('request.jwt.claim.sub', coalesce(p_claims ->> 'sub', ''), true),
-            set_config('request.jwt.claim.role', coalesce(p_claims ->> 'role', ''), true),
-            set_config('request.headers', '{}', true),
-            set_config('role', p_claims ->> 'role', true);
+    perform realtime_local.act_as(p_topic, p_claims);
     select coalesce(array_agg(m.extension order by m.extension), '{}') into readable
       from realtime.messages m where m.id = any(probe_ids);
     raise exception using errcode = 'RLCHK';
@@ -47,12 +56,7 @@ declare
   writable text[] := '{}';
 begin
   begin
-    perform set_config('realtime.topic', p_topic, true),
-            set_config('request.jwt.claims', p_claims::text, true),
-            set_config('request.jwt.claim.sub', coalesce(p_claims ->> 'sub', ''), true),
-            set_config('request.jwt.claim.role', coalesce(p_claims ->> 'role', ''), true),
-            set_config('request.headers', '{}', true),
-            set_config('role', p_claims ->> 'role', true);
+    perform realtime_local.act_as(p_topic, p_claims);
     foreach ext in array p_extensions loop
       begin
         insert into realtime.messages (topic, extension) values (p_topic, ext);
@@ -114,10 +118,7 @@ begin
       else
         seen := false;
         begin
-          perform set_config('request.jwt.claims', claims::text, true),
-                  set_config('request.jwt.claim.sub', coalesce(claims ->> 'sub', ''), true),
-                  set_config('request.jwt.claim.role', role_name, true),
-                  set_config('role', role_name, true);
+          perform realtime_local.act_as(null, claims);
           execute probe into seen using key;
           raise exception using errcode = 'RLCHK';
         exception
