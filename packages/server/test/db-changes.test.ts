@@ -253,10 +253,10 @@ describe('openDatabase: change capture', () => {
 })
 
 describe('checkSubscription', () => {
-  const check = async (binding: { event: string; schema: string; table?: string; filter?: string }) => {
+  const check = async (binding: { event: string; schema: string; table?: string; filter?: string }, role = 'anon') => {
     const compiled = compileBinding(binding)
     if (!compiled.ok) throw new Error(compiled.message)
-    return checkSubscription(db, compiled.binding)
+    return checkSubscription(db, compiled.binding, role)
   }
 
   it('accepts published tables, schema wildcards and valid filters', async () => {
@@ -282,5 +282,18 @@ describe('checkSubscription', () => {
     })
     const value = await check({ event: '*', schema: 'public', table: 'todos', filter: 'id=eq.abc' })
     expect(value.ok === false && value.message).toMatch(/Exception: ERROR 22P02 invalid input syntax for type bigint: "abc"$/)
+  })
+
+  it("refuses an unknown role, and filters on columns the subscriber's role may not SELECT", async () => {
+    const role = await check({ event: '*', schema: 'public', table: 'todos' }, 'no_such_role')
+    expect(role.ok === false && role.message).toMatch(/Exception: ERROR 42704 \(undefined_object\) role "no_such_role" does not exist$/)
+    await db.exec(`create table cap_private_cols (id int8 primary key, shown text, hidden text);
+      revoke select on cap_private_cols from anon;
+      grant select (id, shown) on cap_private_cols to anon;
+      alter publication supabase_realtime add table cap_private_cols;`)
+    expect((await check({ event: '*', schema: 'public', table: 'cap_private_cols', filter: 'shown=eq.x' })).ok).toBe(true)
+    const hidden = await check({ event: '*', schema: 'public', table: 'cap_private_cols', filter: 'hidden=eq.x' })
+    expect(hidden.ok === false && hidden.message).toMatch(/Exception: ERROR P0001 \(raise_exception\) invalid column for filter hidden$/)
+    expect((await check({ event: '*', schema: 'public', table: 'cap_private_cols', filter: 'hidden=eq.x' }, 'service_role')).ok).toBe(true)
   })
 })

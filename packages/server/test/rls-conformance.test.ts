@@ -1,6 +1,6 @@
 import { RealtimeClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { collector, realtimeClient, subscribe, wait } from './support/clients.ts'
+import { collector, realtimeClient, subscribe } from './support/clients.ts'
 import { is, openRaw } from './support/raw-socket.ts'
 import { signIn, startRealServer, TEST_POLICIES_SQL, uniqueTopic, type RealServer } from './support/real-server.ts'
 import type { TestServer } from './support/setup.ts'
@@ -322,6 +322,5 @@ describe('postgres_changes: select column lists', () => {
       expect(system[4]).toMatchObject({ extension: 'postgres_changes', status: 'error' })
       expect(system[4].message).toMatch(message)
     }
-    await wait(0)
   })
 })

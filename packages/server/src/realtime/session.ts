@@ -234,7 +234,7 @@ export class Session {
       for (const binding of join.bindings) {
         const compiled = compileBinding(binding)
         if (!compiled.ok) return this.system(join, 'postgres_changes', 'error', compiled.message)
-        const checked = await checkSubscription(this.#engine.db, compiled.binding)
+        const checked = await checkSubscription(this.#engine.db, compiled.binding, join.claims.role)
         if (this.joins.get(join.topic) !== join) return
         if (!checked.ok) return this.system(join, 'postgres_changes', 'error', checked.message)
         subscribed.push({ id: binding.id, matches: compiled.matches, select: compiled.binding.select })
