@@ -156,6 +156,24 @@ describe('private channels: presence under INSERT policies', () => {
   })
 })
 
+describe('private channels: presence under SELECT policies', () => {
+  it('sends no presence state or diffs to a channel that may read broadcasts but not presence', async () => {
+    const alice = await signIn()
+    const topic = uniqueTopic('bonly:')
+    const a = await openRaw(asTestServer())
+    const b = await openRaw(asTestServer())
+    const config = { private: true, presence: { enabled: true } }
+    expect((await a.join(`realtime:${topic}`, { config, access_token: alice.token }, '1'))[4].status).toBe('ok')
+    expect((await b.join(`realtime:${topic}`, { config, access_token: server.serviceRoleKey }, '1'))[4].status).toBe('ok')
+    expect((await b.next(is('presence_state')))[4]).toEqual({})
+    b.send(['1', '2', `realtime:${topic}`, 'presence', { type: 'presence', event: 'track', payload: { who: 'service' } }])
+    await b.next(is('presence_diff'))
+    await server.sql("select realtime.send('{}'::jsonb, 'marker', $1, true)", [topic])
+    expect((await a.nextBinary(5000)).includes(Buffer.from('marker'))).toBe(true)
+    expect(a.frames).toEqual([])
+  })
+})
+
 describe('private channels: a refreshed token re-evaluates the read policies', () => {
   it('closes with "You do not have permissions…" when nothing is readable any more', async () => {
     const alice = await signIn()

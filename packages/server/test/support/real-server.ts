@@ -39,6 +39,7 @@ export const uniqueTopic = (prefix: string) => `${prefix}${randomUUID().slice(0,
  * - `open:*` readable by every user, writable by none;
  * - `room:<uid>*` readable and writable by that user only;
  * - `mixed:*` presence readable by every user, broadcasts only on `mixed:<uid>` by that user;
+ * - `bonly:*` broadcasts readable by every user, presence not;
  * - `boom:*` a read policy that raises an error; `open:boomw*` a write policy that raises one.
  */
 export const TEST_POLICIES_SQL = `
@@ -52,6 +53,7 @@ create policy "test read" on realtime.messages for select to authenticated using
   realtime.topic() like 'open:%'
   or realtime.topic() like ('room:' || auth.uid()::text || '%')
   or (realtime.topic() like 'mixed:%' and (extension = 'presence' or realtime.topic() = 'mixed:' || auth.uid()::text))
+  or (realtime.topic() like 'bonly:%' and extension = 'broadcast')
   or (realtime.topic() like 'boom:%' and public.test_policy_explodes())
 );
 create policy "test write" on realtime.messages for insert to authenticated with check (
