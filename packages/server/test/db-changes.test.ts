@@ -297,3 +297,24 @@ describe('checkSubscription', () => {
     expect((await check({ event: '*', schema: 'public', table: 'cap_private_cols', filter: 'hidden=eq.x' }, 'service_role')).ok).toBe(true)
   })
 })
+
+describe('openDatabase: Broadcast from Database', () => {
+  it('emits committed realtime.messages rows with an event and a payload, in order, with a UTC insertedAt', async () => {
+    const got: { event: string; insertedAt: string }[] = []
+    const off = db.onBroadcast((m) => got.push(m))
+    try {
+      await db.exec(`insert into realtime.messages (topic, extension) values ('probe', 'broadcast');
+        select realtime.send('{"a": 1}'::jsonb, 'first', 'feed:db', true);
+        select realtime.send('{"a": 2}'::jsonb, 'second', 'feed:db', false);`)
+      const deadline = Date.now() + 5000
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(got).toEqual([
+        { id: expect.any(String), topic: 'feed:db', event: 'first', payload: { a: 1, id: expect.any(String) }, private: true, insertedAt: expect.stringMatching(/Z$/) },
+        { id: expect.any(String), topic: 'feed:db', event: 'second', payload: { a: 2, id: expect.any(String) }, private: false, insertedAt: expect.stringMatching(/Z$/) },
+      ])
+      expect(Math.abs(Date.parse(got[0].insertedAt) - Date.now())).toBeLessThan(60_000)
+    } finally {
+      off()
+    }
+  })
+})

@@ -123,8 +123,15 @@ function toStoredBroadcast(row: QueuedChange): StoredBroadcast {
     event: String(r.event),
     payload: r.payload,
     private: r.private === true,
-    insertedAt: String(r.inserted_at),
+    insertedAt: utcIso(r.inserted_at),
   }
+}
+
+/** `inserted_at` is a `timestamp` (UTC, no zone) in JSON: as an ISO string with `Z`, like the replay's. */
+function utcIso(value: unknown): string {
+  const text = String(value)
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`)
+  return Number.isNaN(date.getTime()) ? text : date.toISOString()
 }
 
 function isAbortedTransaction(error: unknown): boolean {

@@ -45,7 +45,7 @@ export interface StoredBroadcast {
   event: string
   payload: unknown
   private: boolean
-  /** `realtime.messages.inserted_at` (UTC, without a zone). */
+  /** `realtime.messages.inserted_at` as an ISO string (UTC, `…Z`). */
   insertedAt: string
 }
 
