@@ -207,11 +207,6 @@ export class RealtimeEngine implements ChangeRouterHost {
     this.#routing = this.#routing.then(route).catch((error: unknown) => this.log(`routing a database event failed: ${String(error)}`))
   }
 
-  /** Resolves when every database event received so far has been routed (tests). */
-  settled(): Promise<void> {
-    return this.#routing
-  }
-
   countDatabaseDeliveries(delivered: number): void {
     if (delivered === 0) return
     this.counters.messagesDelivered += delivered
