@@ -3,7 +3,7 @@
 -- on and no policies (only service_role gets in); an app writes its own, e.g.
 --   create policy "members read their room" on realtime.messages for select to authenticated
 --     using (realtime.topic() = 'room:' || auth.uid()::text);
--- To test such policies here, drop these two first (or start the server with your own migrations).
+-- Policies are OR'ed: to test such policies here, drop these two first.
 
 create policy "demo: authenticated users read every private topic"
   on realtime.messages for select to authenticated using (true);
