@@ -318,3 +318,28 @@ describe('openDatabase: Broadcast from Database', () => {
     }
   })
 })
+
+describe('openDatabase: Supabase SQL API', () => {
+  it('auth.uid(), auth.role(), auth.email() and auth.jwt() read the request claims; realtime.topic() the topic', async () => {
+    const claims = { sub: '0b0e2f4e-8a39-4a3c-9d8e-1f2a3b4c5d6e', role: 'authenticated', email: 'a@example.com', user_role: 'staff' }
+    const { rows } = await db.query<Record<string, unknown>>(
+      `select set_config('request.jwt.claims', $1, false) is not null as set, set_config('realtime.topic', 'room:1', false) is not null as t,
+              auth.uid() as uid, auth.role() as role, auth.email() as email, auth.jwt() ->> 'user_role' as user_role, realtime.topic() as topic`,
+      [JSON.stringify(claims)],
+    )
+    await db.query("select set_config('request.jwt.claims', '', false), set_config('realtime.topic', '', false)")
+    expect(rows[0]).toMatchObject({ uid: claims.sub, role: 'authenticated', email: 'a@example.com', user_role: 'staff', topic: 'room:1' })
+    const empty = await db.query<Record<string, unknown>>('select auth.uid() as uid, auth.jwt() as jwt, realtime.topic() as topic')
+    expect(empty.rows[0]).toEqual({ uid: null, jwt: null, topic: null })
+  })
+
+  it('gives service_role BYPASSRLS and the API roles the public schema', async () => {
+    const { rows } = await db.query<Record<string, unknown>>(
+      `select (select rolbypassrls from pg_roles where rolname = 'service_role') as bypass,
+              (select rolbypassrls from pg_roles where rolname = 'authenticated') as user_bypass,
+              has_table_privilege('anon', 'public.todos', 'SELECT') as anon_reads_todos,
+              has_table_privilege('authenticated', 'realtime.messages', 'INSERT') as user_inserts_messages`,
+    )
+    expect(rows[0]).toEqual({ bypass: true, user_bypass: false, anon_reads_todos: true, user_inserts_messages: true })
+  })
+})
