@@ -4,8 +4,8 @@
  */
 import type { JwtClaims } from '../auth.ts'
 import { authorizeRead, canRead, emptyPolicies, type PolicyExtension, type Policies } from '../db/authorization.ts'
-import { fetchReplay, parseReplay, REPLAY_FAILED } from '../db/broadcast-from-database.ts'
-import type { PostgresBinding, RowChange, StoredBroadcast } from '../db/types.ts'
+import { parseReplay } from '../db/broadcast-from-database.ts'
+import type { PostgresBinding, RowChange } from '../db/types.ts'
 import type { RealtimeEngine } from './engine.ts'
 import { hashBinding } from './hash.ts'
 import type { Session } from './session.ts'
@@ -40,7 +40,7 @@ export interface ChannelJoin {
 }
 
 export type JoinResult =
-  | { ok: true; join: ChannelJoin; replay: StoredBroadcast[]; replicationReady: boolean }
+  | { ok: true; join: ChannelJoin; replay: { since: number; limit: number } | null; replicationReady: boolean }
   | { ok: false; reason: string; closeSocket?: boolean }
 
 const REALTIME_PREFIX = 'realtime:'
@@ -52,7 +52,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * Runs the join checks in the real server's order: max users → joins/s → channels per client →
- * token → private read permission (RLS) → replay. The caller has already closed an older join of the same topic.
+ * token → private read permission (RLS) → replay params (the session fetches the replay). The
+ * caller has already closed an older join of the same topic.
  */
 export async function prepareJoin(
   engine: RealtimeEngine,
@@ -99,15 +100,6 @@ export async function prepareJoin(
   // A channel that may read presence but not broadcasts cannot replay broadcasts.
   if (replay.kind !== 'none' && isPrivate && policies.broadcast.read === false) return unauthorized(subtopic)
   if (replay.kind === 'refused') return { ok: false, reason: replay.reason }
-  let replayed: StoredBroadcast[] = []
-  if (replay.kind === 'replay') {
-    try {
-      replayed = await fetchReplay(engine.db, subtopic, replay.since, replay.limit)
-    } catch (error) {
-      engine.log(`replay on ${message.topic} failed: ${String(error)}`)
-      return { ok: false, reason: REPLAY_FAILED }
-    }
-  }
 
   const rawBindings = Array.isArray(config.postgres_changes) ? config.postgres_changes : []
   // Non-object entries cannot be echoed meaningfully; they are echoed as empty params (and then fail to subscribe).
@@ -118,7 +110,7 @@ export async function prepareJoin(
   const presenceKey = typeof presence.key === 'string' && presence.key !== '' ? presence.key : crypto.randomUUID()
   return {
     ok: true,
-    replay: replayed,
+    replay: replay.kind === 'replay' ? { since: replay.since, limit: replay.limit } : null,
     replicationReady: flag(broadcast.replication_ready),
     join: {
       session,
@@ -138,7 +130,7 @@ export async function prepareJoin(
       claims: verified.claims,
       presenceCalls: [],
       policies,
-      replayedIds: new Set(replayed.map((m) => m.id)),
+      replayedIds: new Set(),
     },
   }
 }

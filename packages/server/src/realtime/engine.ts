@@ -207,6 +207,12 @@ export class RealtimeEngine implements ChangeRouterHost {
     this.#routing = this.#routing.then(route).catch((error: unknown) => this.log(`routing a database event failed: ${String(error)}`))
   }
 
+  /** Runs `task` in the routing queue: no database event is routed while it runs. */
+  serially(task: () => Promise<void>): Promise<void> {
+    this.#enqueue(task)
+    return this.#routing
+  }
+
   countDatabaseDeliveries(delivered: number): void {
     if (delivered === 0) return
     this.counters.messagesDelivered += delivered
