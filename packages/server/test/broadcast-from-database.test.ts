@@ -160,6 +160,25 @@ describe('replay', () => {
     expect((await none.got.next(5000)).event).toBe('marker')
   })
 
+  it('joined while messages are being sent: replay then live, every message once, in order, no gap', async () => {
+    const topic = uniqueTopic('open:steady-')
+    const total = 40
+    const sending = (async () => {
+      for (let n = 1; n <= total; n++) await send(topic, 'tick', { n })
+    })()
+    while ((await server.sql('select count(*)::int as c from realtime.messages where topic = $1', [topic])).body.rows[0].c < 15) {
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    const { got, status } = await listen(topic, { broadcast: { replay: { since: 0, limit: 25 } } })
+    await status.when('SUBSCRIBED')
+    await sending
+    const ns: number[] = []
+    while (!ns.includes(total)) ns.push((await got.next(5000)).payload.n)
+    const first = ns[0]
+    expect(ns).toEqual(Array.from({ length: total - first + 1 }, (_, i) => first + i))
+    expect(got.items.filter((m) => m.meta.replayed).length).toBeGreaterThan(0)
+  })
+
   it('refuses malformed params and public channels with the real reasons; the socket and other channels go on', async () => {
     const user = await signIn()
     const socket = await openRaw(server as unknown as TestServer)
