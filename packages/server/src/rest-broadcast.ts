@@ -3,7 +3,7 @@
  * realtime-js's REST fallback and `httpSend()` call them (realtime-protocol.md §14). Both answer 202.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { canReadPrivate } from './realtime/channel-join.ts'
+import { authorizeWrite, emptyPolicies } from './db/authorization.ts'
 import type { BroadcastEncoding, RealtimeEngine } from './realtime/engine.ts'
 import { bearer, readBody, sendJson } from './http-util.ts'
 
@@ -48,10 +48,20 @@ export function createBroadcastHandler(engine: RealtimeEngine) {
     }
     const parsed = single ? parseSingle(single, url, req, body) : parseBatch(body)
     if (!parsed.ok) return sendJson(res, parsed.status, { error: parsed.error })
-    if (parsed.messages.some((m) => m.private) && !canReadPrivate(user.claims.role)) {
-      return sendJson(res, 403, { error: `Unauthorized: role ${user.claims.role} cannot broadcast to private channels on this server` })
+    // Private messages go out only to topics whose INSERT policy lets the user write broadcasts;
+    // the others are skipped silently (still 202), as the real server's batch broadcast does.
+    const writable = new Map<string, Promise<boolean>>()
+    const mayWrite = (topic: string) => {
+      let allowed = writable.get(topic)
+      if (!allowed) {
+        allowed = authorizeWrite(engine.db, { topic, claims: user.claims }, emptyPolicies(), ['broadcast', 'presence'])
+          .then((r) => r.ok && r.policies.broadcast.write === true)
+        writable.set(topic, allowed)
+      }
+      return allowed
     }
     for (const m of parsed.messages) {
+      if (m.private && !(await mayWrite(m.topic))) continue
       const topic = `realtime:${m.topic}`
       engine.events.add()
       engine.broadcast(`${m.private ? 'private' : 'public'}:${topic}`, topic, m.event, m.payload ?? {}, null, m.encoding)

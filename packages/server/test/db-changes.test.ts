@@ -55,7 +55,7 @@ describe('openDatabase: migrations', () => {
     const orders = await db.query<{ status: string }>('select status from orders order by id')
     expect(orders.rows.length).toBeGreaterThanOrEqual(3)
     const { rows } = await db.query<{ name: string }>('select name from realtime_local.schema_migrations order by name')
-    expect(rows.map((r) => r.name)).toEqual(['0001_restaurant.sql', '0002_todos.sql'])
+    expect(rows.map((r) => r.name)).toEqual(['0001_restaurant.sql', '0002_todos.sql', '0003_realtime_demo_policies.sql'])
   })
 })
 
@@ -253,10 +253,10 @@ describe('openDatabase: change capture', () => {
 })
 
 describe('checkSubscription', () => {
-  const check = async (binding: { event: string; schema: string; table?: string; filter?: string }) => {
+  const check = async (binding: { event: string; schema: string; table?: string; filter?: string }, role = 'anon') => {
     const compiled = compileBinding(binding)
     if (!compiled.ok) throw new Error(compiled.message)
-    return checkSubscription(db, compiled.binding)
+    return checkSubscription(db, compiled.binding, role)
   }
 
   it('accepts published tables, schema wildcards and valid filters', async () => {
@@ -282,5 +282,64 @@ describe('checkSubscription', () => {
     })
     const value = await check({ event: '*', schema: 'public', table: 'todos', filter: 'id=eq.abc' })
     expect(value.ok === false && value.message).toMatch(/Exception: ERROR 22P02 invalid input syntax for type bigint: "abc"$/)
+  })
+
+  it("refuses an unknown role, and filters on columns the subscriber's role may not SELECT", async () => {
+    const role = await check({ event: '*', schema: 'public', table: 'todos' }, 'no_such_role')
+    expect(role.ok === false && role.message).toMatch(/Exception: ERROR 42704 \(undefined_object\) role "no_such_role" does not exist$/)
+    await db.exec(`create table cap_private_cols (id int8 primary key, shown text, hidden text);
+      revoke select on cap_private_cols from anon;
+      grant select (id, shown) on cap_private_cols to anon;
+      alter publication supabase_realtime add table cap_private_cols;`)
+    expect((await check({ event: '*', schema: 'public', table: 'cap_private_cols', filter: 'shown=eq.x' })).ok).toBe(true)
+    const hidden = await check({ event: '*', schema: 'public', table: 'cap_private_cols', filter: 'hidden=eq.x' })
+    expect(hidden.ok === false && hidden.message).toMatch(/Exception: ERROR P0001 \(raise_exception\) invalid column for filter hidden$/)
+    expect((await check({ event: '*', schema: 'public', table: 'cap_private_cols', filter: 'hidden=eq.x' }, 'service_role')).ok).toBe(true)
+  })
+})
+
+describe('openDatabase: Broadcast from Database', () => {
+  it('emits committed realtime.messages rows with an event and a payload, in order, with a UTC insertedAt', async () => {
+    const got: { event: string; insertedAt: string }[] = []
+    const off = db.onBroadcast((m) => got.push(m))
+    try {
+      await db.exec(`insert into realtime.messages (topic, extension) values ('probe', 'broadcast');
+        select realtime.send('{"a": 1}'::jsonb, 'first', 'feed:db', true);
+        select realtime.send('{"a": 2}'::jsonb, 'second', 'feed:db', false);`)
+      const deadline = Date.now() + 5000
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(got).toEqual([
+        { id: expect.any(String), topic: 'feed:db', event: 'first', payload: { a: 1, id: expect.any(String) }, private: true, insertedAt: expect.stringMatching(/Z$/) },
+        { id: expect.any(String), topic: 'feed:db', event: 'second', payload: { a: 2, id: expect.any(String) }, private: false, insertedAt: expect.stringMatching(/Z$/) },
+      ])
+      expect(Math.abs(Date.parse(got[0].insertedAt) - Date.now())).toBeLessThan(60_000)
+    } finally {
+      off()
+    }
+  })
+})
+
+describe('openDatabase: Supabase SQL API', () => {
+  it('auth.uid(), auth.role(), auth.email() and auth.jwt() read the request claims; realtime.topic() the topic', async () => {
+    const claims = { sub: '0b0e2f4e-8a39-4a3c-9d8e-1f2a3b4c5d6e', role: 'authenticated', email: 'a@example.com', user_role: 'staff' }
+    const { rows } = await db.query<Record<string, unknown>>(
+      `select set_config('request.jwt.claims', $1, false) is not null as set, set_config('realtime.topic', 'room:1', false) is not null as t,
+              auth.uid() as uid, auth.role() as role, auth.email() as email, auth.jwt() ->> 'user_role' as user_role, realtime.topic() as topic`,
+      [JSON.stringify(claims)],
+    )
+    await db.query("select set_config('request.jwt.claims', '', false), set_config('realtime.topic', '', false)")
+    expect(rows[0]).toMatchObject({ uid: claims.sub, role: 'authenticated', email: 'a@example.com', user_role: 'staff', topic: 'room:1' })
+    const empty = await db.query<Record<string, unknown>>('select auth.uid() as uid, auth.jwt() as jwt, realtime.topic() as topic')
+    expect(empty.rows[0]).toEqual({ uid: null, jwt: null, topic: null })
+  })
+
+  it('gives service_role BYPASSRLS and the API roles the public schema', async () => {
+    const { rows } = await db.query<Record<string, unknown>>(
+      `select (select rolbypassrls from pg_roles where rolname = 'service_role') as bypass,
+              (select rolbypassrls from pg_roles where rolname = 'authenticated') as user_bypass,
+              has_table_privilege('anon', 'public.todos', 'SELECT') as anon_reads_todos,
+              has_table_privilege('authenticated', 'realtime.messages', 'INSERT') as user_inserts_messages`,
+    )
+    expect(rows[0]).toEqual({ bypass: true, user_bypass: false, anon_reads_todos: true, user_inserts_messages: true })
   })
 })

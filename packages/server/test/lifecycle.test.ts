@@ -42,6 +42,7 @@ describe('server lifecycle', () => {
     expect((await socket.closed).code).toBe(1001)
     expect(clock.pending()).toBe(0)
     expect(db.listeners()).toBe(0)
+    expect(db.broadcastListeners()).toBe(0)
     expect(db.closed).toBe(false) // an injected database belongs to the caller
     await server.close() // idempotent
   })

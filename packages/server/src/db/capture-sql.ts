@@ -28,6 +28,11 @@ create table if not exists realtime_local.schema_migrations (
   applied_at timestamptz not null default now()
 );
 
+create table if not exists realtime_local.system_migrations (
+  name text primary key,
+  applied_at timestamptz not null default now()
+);
+
 create unlogged table if not exists realtime_local.change_queue (
   id bigint generated always as identity primary key,
   txid xid8 not null default pg_current_xact_id(),

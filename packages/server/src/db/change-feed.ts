@@ -1,7 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { CHANGES_CHANNEL } from './capture-sql.ts'
 import { toRowChange, type QueuedChange } from './change-payload.ts'
-import type { RowChange } from './types.ts'
+import type { RowChange, StoredBroadcast } from './types.ts'
 
 const BATCH_SIZE = 200
 const RETRY_MS = 50
@@ -12,6 +12,7 @@ const RETRY_MS = 50
  */
 export interface ChangeFeed {
   onChange(listener: (change: RowChange) => void): () => void
+  onBroadcast(listener: (message: StoredBroadcast) => void): () => void
   /** Reads whatever is committed and not delivered yet; resolves when delivered. */
   flush(): Promise<void>
   close(): Promise<void>
@@ -19,6 +20,7 @@ export interface ChangeFeed {
 
 export async function createChangeFeed(pg: PGlite): Promise<ChangeFeed> {
   const listeners = new Set<(change: RowChange) => void>()
+  const broadcastListeners = new Set<(message: StoredBroadcast) => void>()
   let lastId = 0
   let closed = false
   let running: Promise<void> | null = null
@@ -42,16 +44,19 @@ export async function createChangeFeed(pg: PGlite): Promise<ChangeFeed> {
       )
       if (rows.length === 0) return
       lastId = Number(rows[rows.length - 1].id)
-      for (const row of rows) emit(toRowChange(row))
+      for (const row of rows) {
+        if (row.op === BROADCAST_OP) emit(broadcastListeners, toStoredBroadcast(row))
+        else emit(listeners, toRowChange(row))
+      }
       await pg.query('delete from realtime_local.change_queue where id <= $1', [lastId])
       if (rows.length < BATCH_SIZE) return
     }
   }
 
-  const emit = (change: RowChange): void => {
-    for (const listener of [...listeners]) {
+  const emit = <T>(to: Set<(item: T) => void>, item: T): void => {
+    for (const listener of [...to]) {
       try {
-        listener(change)
+        listener(item)
       } catch (error) {
         console.error('[realtime-local] change listener threw', error)
       }
@@ -91,15 +96,42 @@ export async function createChangeFeed(pg: PGlite): Promise<ChangeFeed> {
       listeners.add(listener)
       return () => void listeners.delete(listener)
     },
+    onBroadcast(listener) {
+      broadcastListeners.add(listener)
+      return () => void broadcastListeners.delete(listener)
+    },
     flush: drain,
     async close() {
       closed = true
       clearTimeout(retryTimer)
       await running
       listeners.clear()
+      broadcastListeners.clear()
       await unlisten().catch(() => undefined)
     },
   }
+}
+
+/** `op` of queue rows written by `realtime_local.capture_broadcast()` (sql/local-authorization.sql). */
+const BROADCAST_OP = 'BROADCAST'
+
+function toStoredBroadcast(row: QueuedChange): StoredBroadcast {
+  const r = (row.record ?? {}) as Record<string, unknown>
+  return {
+    id: String(r.id),
+    topic: String(r.topic),
+    event: String(r.event),
+    payload: r.payload,
+    private: r.private === true,
+    insertedAt: utcIso(r.inserted_at),
+  }
+}
+
+/** `inserted_at` is a `timestamp` (UTC, no zone) in JSON: as an ISO string with `Z`, like the replay's. */
+function utcIso(value: unknown): string {
+  const text = String(value)
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`)
+  return Number.isNaN(date.getTime()) ? text : date.toISOString()
 }
 
 function isAbortedTransaction(error: unknown): boolean {

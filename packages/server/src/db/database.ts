@@ -15,6 +15,13 @@ export interface OpenDatabaseOptions {
 
 /** The bundled demo schema (orders, products, drivers, todos) and the publication. */
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+/**
+ * What every Supabase database has before an app's migrations run: roles and grants, `auth.uid()`
+ * and friends, the `realtime` schema (`messages`, `topic()`, `send()`, `broadcast_changes()`).
+ */
+export const SYSTEM_MIGRATIONS_DIR = fileURLToPath(new URL('../../system-migrations/', import.meta.url))
+/** The server's own authorization, visibility and Broadcast-from-Database helpers, replaced on every start. */
+const LOCAL_AUTHORIZATION_SQL = fileURLToPath(new URL('./sql/local-authorization.sql', import.meta.url))
 
 /**
  * Opens the embedded Postgres (PGlite, in process), installs change capture for the
@@ -33,7 +40,9 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<L
   const pg = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create()
   try {
     await pg.exec(BOOTSTRAP_SQL)
-    await applyMigrations(pg, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR)
+    await applyMigrations(pg, SYSTEM_MIGRATIONS_DIR, 'realtime_local.system_migrations')
+    await pg.exec(await readFile(LOCAL_AUTHORIZATION_SQL, 'utf8'))
+    await applyMigrations(pg, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR, 'realtime_local.schema_migrations')
   } catch (error) {
     await pg.close().catch(() => undefined)
     throw error
@@ -50,6 +59,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<L
       await pg.exec(sql)
     },
     onChange: (listener) => feed.onChange(listener),
+    onBroadcast: (listener) => feed.onBroadcast(listener),
     close() {
       closed ??= (async () => {
         await feed.close()
@@ -60,10 +70,13 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<L
   }
 }
 
-/** Applies every not-yet-applied `*.sql` file of `dir` in name order, each in its own transaction. */
-async function applyMigrations(pg: PGlite, dir: string): Promise<void> {
+/**
+ * Applies every `*.sql` file of `dir` not yet recorded in `table`, in name order, each in its own
+ * transaction. `table` is one of two fixed names, never user input.
+ */
+async function applyMigrations(pg: PGlite, dir: string, table: 'realtime_local.schema_migrations' | 'realtime_local.system_migrations'): Promise<void> {
   const names = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort()
-  const done = await pg.query<{ name: string }>('select name from realtime_local.schema_migrations')
+  const done = await pg.query<{ name: string }>(`select name from ${table}`)
   const applied = new Set(done.rows.map((row) => row.name))
   for (const name of names) {
     if (applied.has(name)) continue
@@ -71,7 +84,7 @@ async function applyMigrations(pg: PGlite, dir: string): Promise<void> {
     try {
       await pg.transaction(async (tx) => {
         await tx.exec(sql)
-        await tx.query('insert into realtime_local.schema_migrations (name) values ($1)', [name])
+        await tx.query(`insert into ${table} (name) values ($1)`, [name])
       })
     } catch (error) {
       throw new Error(`Migration ${name} failed: ${(error as Error).message}`, { cause: error })

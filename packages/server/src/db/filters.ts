@@ -1,4 +1,5 @@
 import { asText, compareAs, parseArrayLiteral } from './pg-values.ts'
+import { checkSelectTarget, parseSelect } from './select-columns.ts'
 import type { PostgresBinding, RowChange } from './types.ts'
 
 /**
@@ -31,6 +32,8 @@ export interface ParsedBinding {
   /** `*` for every table of the schema. */
   table: string
   filters: ParsedFilter[]
+  /** Columns to send besides the primary key; null = all. */
+  select: string[] | null
 }
 
 export type CompiledBinding =
@@ -56,8 +59,13 @@ export function parseBinding(binding: PostgresBinding): { ok: true; binding: Par
   const event = actionFilter(params.event)
   const has = (key: string) => params[key] !== undefined && params[key] !== null
   const str = (key: string) => typeof params[key] === 'string'
-  const make = (schema: string, table: string, filters: ParsedFilter[]) =>
-    ({ ok: true as const, binding: { event, schema, table, filters } })
+  const selected = parseSelect(params.select)
+  if (!selected.ok) return selected
+  const select = selected.select
+  const make = (schema: string, table: string, filters: ParsedFilter[]) => {
+    const refused = checkSelectTarget(schema, table, select)
+    return refused ? { ok: false as const, message: refused } : { ok: true as const, binding: { event, schema, table, filters, select } }
+  }
 
   if (str('schema') && str('table') && str('filter')) {
     const filters = parseFilters(params.filter as string)

@@ -29,6 +29,24 @@ export interface PostgresBinding {
   schema: string
   table?: string
   filter?: string
+  /** Column list (realtime-js 2.119): only these columns and the primary key are sent. */
+  select?: string[]
+}
+
+/**
+ * A committed row of `realtime.messages` to broadcast (Broadcast from Database): written by
+ * `realtime.send()`, `realtime.broadcast_changes()` or an app's own insert.
+ */
+export interface StoredBroadcast {
+  /** The message id (uuid), sent to subscribers as `meta.id`. */
+  id: string
+  /** The subtopic, without `realtime:`. */
+  topic: string
+  event: string
+  payload: unknown
+  private: boolean
+  /** `realtime.messages.inserted_at` as an ISO string (UTC, `…Z`). */
+  insertedAt: string
 }
 
 export interface QueryResult<Row = Record<string, unknown>> {
@@ -46,5 +64,10 @@ export interface LocalDatabase {
    * order. Returns the unsubscribe function.
    */
   onChange(listener: (change: RowChange) => void): () => void
+  /**
+   * Subscribes to committed rows of `realtime.messages` with an event and a payload, in commit
+   * order together with `onChange` (each commit's rows reach both in the order written).
+   */
+  onBroadcast(listener: (message: StoredBroadcast) => void): () => void
   close(): Promise<void>
 }

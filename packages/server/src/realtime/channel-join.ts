@@ -3,6 +3,8 @@
  * it, and the checks in its order, each failure with the real reason text.
  */
 import type { JwtClaims } from '../auth.ts'
+import { authorizeRead, canRead, emptyPolicies, type PolicyExtension, type Policies } from '../db/authorization.ts'
+import { parseReplay } from '../db/broadcast-from-database.ts'
 import type { PostgresBinding, RowChange } from '../db/types.ts'
 import type { RealtimeEngine } from './engine.ts'
 import { hashBinding } from './hash.ts'
@@ -24,17 +26,21 @@ export interface ChannelJoin {
   /** The bindings as echoed in the join reply, ids included. */
   bindings: (PostgresBinding & { id: number })[]
   /** Filled once subscribed ("Subscribed to PostgreSQL"). */
-  postgres: { id: number; matches(change: RowChange): boolean }[]
+  postgres: { id: number; matches(change: RowChange): boolean; select: string[] | null }[]
   postgresReady: boolean
   token: string
   claims: JwtClaims
   expiryTimer?: unknown
   /** Times of track/untrack pushes within the last 30 s (presence calls rate limit). */
   presenceCalls: number[]
+  /** Private channels: the RLS policies of `realtime.messages` evaluated so far for this token. */
+  policies: Policies
+  /** Ids of the messages replayed at join: the same messages arriving live are not sent again. */
+  replayedIds: Set<string>
 }
 
 export type JoinResult =
-  | { ok: true; join: ChannelJoin }
+  | { ok: true; join: ChannelJoin; replay: { since: number; limit: number } | null; replicationReady: boolean }
   | { ok: false; reason: string; closeSocket?: boolean }
 
 const REALTIME_PREFIX = 'realtime:'
@@ -46,7 +52,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * Runs the join checks in the real server's order: max users → joins/s → channels per client →
- * token → private read permission. The caller has already closed an older join of the same topic.
+ * token → private read permission (RLS) → replay params (the session fetches the replay). The
+ * caller has already closed an older join of the same topic.
  */
 export async function prepareJoin(
   engine: RealtimeEngine,
@@ -80,12 +87,20 @@ export async function prepareJoin(
     return { ok: false, reason: `${code}: ${kind === 'missing' ? 'The token provided is not a valid JWT' : text}` }
   }
   const isPrivate = flag(config.private)
-  if (isPrivate && !canReadPrivate(verified.claims.role)) {
-    return { ok: false, reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subtopic}` }
-  }
-
   const broadcast = isObject(config.broadcast) ? config.broadcast : {}
   const presence = isObject(config.presence) ? config.presence : {}
+  const presenceEnabled = flag(presence.enabled)
+  let policies = emptyPolicies()
+  if (isPrivate) {
+    const read = await readPolicies(engine, subtopic, verified.claims, presenceEnabled)
+    if (!read.ok) return read
+    policies = read.policies
+  }
+  const replay = parseReplay(config, isPrivate)
+  // A channel that may read presence but not broadcasts cannot replay broadcasts.
+  if (replay.kind !== 'none' && isPrivate && policies.broadcast.read === false) return unauthorized(subtopic)
+  if (replay.kind === 'refused') return { ok: false, reason: replay.reason }
+
   const rawBindings = Array.isArray(config.postgres_changes) ? config.postgres_changes : []
   // Non-object entries cannot be echoed meaningfully; they are echoed as empty params (and then fail to subscribe).
   const bindings = rawBindings.map((b) => {
@@ -95,6 +110,8 @@ export async function prepareJoin(
   const presenceKey = typeof presence.key === 'string' && presence.key !== '' ? presence.key : crypto.randomUUID()
   return {
     ok: true,
+    replay: replay.kind === 'replay' ? { since: replay.since, limit: replay.limit } : null,
+    replicationReady: flag(broadcast.replication_ready),
     join: {
       session,
       topic: message.topic,
@@ -104,7 +121,7 @@ export async function prepareJoin(
       joinRef: message.joinRef ?? message.ref ?? '',
       self: flag(broadcast.self),
       ack: flag(broadcast.ack),
-      presenceEnabled: flag(presence.enabled),
+      presenceEnabled,
       presenceKey,
       bindings,
       postgres: [],
@@ -112,6 +129,8 @@ export async function prepareJoin(
       token,
       claims: verified.claims,
       presenceCalls: [],
+      policies,
+      replayedIds: new Set(),
     },
   }
 }
@@ -120,10 +139,29 @@ export function isRealtimeTopic(topic: string): boolean {
   return topic.startsWith(REALTIME_PREFIX)
 }
 
+/** Presence state and diffs reach a private channel only when its presence read policy allows it. */
+export function canReadPresence(join: ChannelJoin): boolean {
+  return !join.private || join.policies.presence.read === true
+}
+
+const unauthorized = (subtopic: string) =>
+  ({ ok: false as const, reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subtopic}` })
+
 /**
- * This server has no RLS policies on `realtime.messages`: signed-in users (`authenticated`) and the
- * service role may use private channels; `anon` and any other role may not.
+ * The read policies a private channel is joined with: broadcast, and presence when enabled. A
+ * policy error (unknown role, a policy that raises) refuses the join as Unauthorized (RlsPolicyError).
  */
-export function canReadPrivate(role: string): boolean {
-  return role === 'authenticated' || role === 'service_role'
+export async function readPolicies(
+  engine: RealtimeEngine,
+  subtopic: string,
+  claims: JwtClaims,
+  presenceEnabled: boolean,
+): Promise<{ ok: true; policies: Policies } | { ok: false; reason: string }> {
+  const extensions: PolicyExtension[] = presenceEnabled ? ['broadcast', 'presence'] : ['broadcast']
+  const read = await authorizeRead(engine.db, { topic: subtopic, claims }, emptyPolicies(), extensions)
+  if (!read.ok) {
+    engine.log(`RlsPolicyError on ${subtopic}: ${read.error}`)
+    return unauthorized(subtopic)
+  }
+  return canRead(read.policies) ? read : unauthorized(subtopic)
 }

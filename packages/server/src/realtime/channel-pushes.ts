@@ -2,7 +2,8 @@
  * What a joined channel does with a client push: `broadcast` (§6), `presence` (§7) and
  * `access_token` (§11), with the real server's replies, limits and channel-fatal errors.
  */
-import { canReadPrivate, type ChannelJoin } from './channel-join.ts'
+import { authorizeRead, authorizeWrite, readRevoked } from '../db/authorization.ts'
+import { readPolicies, type ChannelJoin } from './channel-join.ts'
 import { payloadBytes, type DecodedMessage } from './codec.ts'
 import type { RealtimeEngine } from './engine.ts'
 import type { Session } from './session.ts'
@@ -22,7 +23,30 @@ function overPayloadLimit(engine: RealtimeEngine, payload: unknown): boolean {
 const isMap = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-export function handleBroadcast({ engine, session, reply }: PushContext, join: ChannelJoin, message: DecodedMessage): void {
+/**
+ * Private channels may send once their INSERT policy for broadcasts allows it, checked on the first
+ * push and kept until the token changes; refused or failing checks drop the push without a reply.
+ */
+async function mayWrite(engine: RealtimeEngine, session: Session, join: ChannelJoin, extension: 'broadcast' | 'presence'): Promise<boolean | 'error'> {
+  if (!join.private) return true
+  if (join.policies[extension].write === undefined) {
+    // The real server evaluates both extensions' write policies at once.
+    const write = await authorizeWrite(engine.db, { topic: join.subtopic, claims: join.claims }, join.policies, ['broadcast', 'presence'])
+    if (!write.ok) {
+      engine.log(`RlsPolicyError on ${join.topic}: ${write.error}`)
+      return 'error'
+    }
+    if (session.joins.get(join.topic) === join) join.policies = write.policies
+  }
+  return join.policies[extension].write === true
+}
+
+export async function handleBroadcast({ engine, session, reply }: PushContext, join: ChannelJoin, message: DecodedMessage): Promise<void> {
+  if ((await mayWrite(engine, session, join, 'broadcast')) !== true) {
+    engine.log(`broadcast on ${join.topic} dropped: no write permission`)
+    return
+  }
+  if (session.joins.get(join.topic) !== join) return
   // Every client push counts against the events quota.
   engine.events.add()
   const body = message.payload
@@ -42,7 +66,30 @@ export function handleBroadcast({ engine, session, reply }: PushContext, join: C
 /** Track/untrack calls per channel are limited in a fixed 30 s window (presence_handler.ex). */
 const PRESENCE_CALLS_WINDOW_MS = 30_000
 
-export function handlePresence({ engine, session, reply }: PushContext, join: ChannelJoin, message: DecodedMessage): void {
+export async function handlePresence(context: PushContext, join: ChannelJoin, message: DecodedMessage): Promise<void> {
+  const { engine, session, reply } = context
+  const body = isMap(message.payload) ? message.payload : {}
+  if (join.private && typeof body.event === 'string' && body.event.toLowerCase() === 'track' && join.policies.presence.write === undefined) {
+    // A track may enable presence: its read policy is evaluated now if the join skipped it.
+    if (join.policies.presence.read === undefined) {
+      const read = await authorizeRead(engine.db, { topic: join.subtopic, claims: join.claims }, join.policies, ['presence'])
+      if (!read.ok) return presenceRefused(context, join, read.error)
+      join.policies = read.policies
+    }
+    const allowed = await mayWrite(engine, session, join, 'presence')
+    if (allowed === 'error') return presenceRefused(context, join, 'write policy check failed')
+  }
+  if (session.joins.get(join.topic) !== join) return
+  applyPresence(context, join, message)
+}
+
+/** A failed policy check answers the track with an error and no reason (UnableToHandlePresence). */
+function presenceRefused({ engine, reply }: PushContext, join: ChannelJoin, error: string): void {
+  engine.log(`UnableToHandlePresence on ${join.topic}: ${error}`)
+  reply('error', {})
+}
+
+function applyPresence({ engine, session, reply }: PushContext, join: ChannelJoin, message: DecodedMessage): void {
   engine.events.add()
   const now = engine.clock.now()
   const body = isMap(message.payload) ? message.payload : {}
@@ -55,6 +102,8 @@ export function handlePresence({ engine, session, reply }: PushContext, join: Ch
   join.presenceCalls.push(now)
   const event = body.event.toLowerCase()
   if (event === 'track') {
+    // Private channels whose INSERT policy refuses presence: an error reply without a reason.
+    if (join.private && join.policies.presence.write !== true) return presenceRefused({ engine, session, reply }, join, 'unauthorized')
     const payload = body.payload ?? {}
     if (!isMap(payload)) return reply('error', { reason: 'Presence track payload must be a map' })
     if (overPayloadLimit(engine, payload)) return session.closeChannel(join, 'Track message size exceeded')
@@ -74,7 +123,13 @@ export function handlePresence({ engine, session, reply }: PushContext, join: Ch
   }
 }
 
-/** Never answered (§11). A valid new token re-arms the expiry check; an invalid one closes the channel. */
+/**
+ * Never answered (§11). A valid new token re-arms the expiry check and, on a private channel,
+ * re-evaluates its read policies: none readable → `You do not have permissions to read from this
+ * Channel topic: <t>` + close; one that was readable now refused (the other still readable) →
+ * `You no longer have permission to read from this Channel topic: <t>` + close. An invalid token
+ * closes the channel.
+ */
 export async function handleAccessToken({ engine, session }: PushContext, join: ChannelJoin, message: DecodedMessage): Promise<void> {
   const token = isMap(message.payload) ? message.payload.access_token : undefined
   // Equal, null and `sb_…` values are ignored: sign-out does not demote a joined channel.
@@ -84,8 +139,15 @@ export async function handleAccessToken({ engine, session }: PushContext, join: 
   const verified = await engine.verifier.verify(token, engine.clock.now())
   if (session.joins.get(join.topic) !== join) return
   if (!verified.ok) return session.closeChannel(join, verified.error.message)
-  if (join.private && !canReadPrivate(verified.claims.role)) {
-    return session.closeChannel(join, `You no longer have permission to read from this Channel topic: ${join.subtopic}`)
+  if (join.private) {
+    // The policies are evaluated afresh for the new token (write ones again on the next push).
+    const read = await readPolicies(engine, join.subtopic, verified.claims, join.presenceEnabled)
+    if (session.joins.get(join.topic) !== join) return
+    if (!read.ok) return session.closeChannel(join, read.reason.replace(/^Unauthorized: /, ''))
+    if (readRevoked(join.policies, read.policies)) {
+      return session.closeChannel(join, `You no longer have permission to read from this Channel topic: ${join.subtopic}`)
+    }
+    join.policies = read.policies
   }
   join.token = token
   join.claims = verified.claims

@@ -4,9 +4,10 @@
  */
 import type { JwtVerifier } from '../auth.ts'
 import type { Clock } from '../clock.ts'
-import type { LocalDatabase, RowChange } from '../db/types.ts'
-import { encodeUserBroadcast } from './codec.ts'
-import type { ChannelJoin } from './channel-join.ts'
+import type { LocalDatabase, StoredBroadcast } from '../db/types.ts'
+import { routeChange, type ChangeRouterHost } from './change-router.ts'
+import { encodeUserBroadcast, payloadBytes } from './codec.ts'
+import { canReadPresence, type ChannelJoin } from './channel-join.ts'
 import { RateWindow, type Limits } from './limits.ts'
 import { createPresenceRegistry, type PresenceDiff, type PresenceEntries } from './presence.ts'
 import type { Session } from './session.ts'
@@ -45,7 +46,7 @@ export type BroadcastEncoding = 'text' | 0 | 1
 
 const zeroCounters = (): Counters => ({ socketsTotal: 0, joinsTotal: 0, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, heartbeats: 0, messagesDelivered: 0 })
 
-export class RealtimeEngine {
+export class RealtimeEngine implements ChangeRouterHost {
   readonly sessions = new Set<Session>()
   /** roomKey (`public:realtime:x` / `private:realtime:x`) → the channel joins subscribed to it. */
   readonly rooms = new Map<string, Set<ChannelJoin>>()
@@ -58,7 +59,12 @@ export class RealtimeEngine {
   counters = zeroCounters()
   limits: Limits
   #refCounter = 0
-  #stopFeed: () => void
+  #stopFeeds: (() => void)[]
+  /**
+   * Database changes and stored broadcasts, routed one after another in commit order (routing a
+   * change awaits its per-subscriber RLS check).
+   */
+  #routing: Promise<void> = Promise.resolve()
 
   constructor(options: EngineOptions) {
     this.options = options
@@ -67,8 +73,10 @@ export class RealtimeEngine {
     this.events = new RateWindow(this.limits.windowMs, now)
     this.joins = new RateWindow(this.limits.windowMs, now)
     this.presenceEvents = new RateWindow(this.limits.windowMs, now)
-    // Commit order is kept: routing is synchronous per change.
-    this.#stopFeed = options.db.onChange((change) => this.routeChange(change))
+    this.#stopFeeds = [
+      options.db.onChange((change) => this.#enqueue(() => routeChange(this, change))),
+      options.db.onBroadcast((message) => this.#enqueue(() => this.routeStored(message))),
+    ]
   }
 
   get db(): LocalDatabase {
@@ -123,7 +131,10 @@ export class RealtimeEngine {
     this.untrack(join)
   }
 
-  /** Fan-out of a broadcast to a room (realtime-protocol.md §6). Returns the number of deliveries. */
+  /**
+   * Fan-out of a broadcast to a room (realtime-protocol.md §6). Private channels whose read policy
+   * refuses broadcasts get none. Returns the number of deliveries.
+   */
   broadcast(roomKey: string, topic: string, event: string, payload: unknown, from: ChannelJoin | null, encoding: BroadcastEncoding): number {
     const room = this.rooms.get(roomKey)
     if (!room) return 0
@@ -132,6 +143,7 @@ export class RealtimeEngine {
     let binary: Uint8Array | null | undefined
     for (const join of room) {
       if (join === from && !join.self) continue
+      if (join.private && join.policies.broadcast.read !== true) continue
       const session = join.session
       if (encoding !== 'text' && session.vsn === '2.0.0') {
         binary ??= encodeUserBroadcast(topic, event, payload, encoding)
@@ -182,43 +194,62 @@ export class RealtimeEngine {
     if (!room) return
     let delivered = 0
     for (const join of room) {
-      if (!join.presenceEnabled) continue
+      if (!join.presenceEnabled || !canReadPresence(join)) continue
       join.session.push(join.topic, 'presence_diff', diff)
       delivered++
     }
     this.countDeliveries(room, delivered)
   }
 
-  // ---- postgres changes ------------------------------------------------------------------
+  // ---- database: postgres changes and Broadcast from Database ------------------------------
 
-  /** One `postgres_changes` message per channel with matching bindings (§8.1, §10 of the issue). */
-  routeChange(change: RowChange): void {
-    // Over the events quota the real server skips database changes silently.
-    if (this.overEventRate()) return
-    const data: Record<string, unknown> = {
-      schema: change.schema,
-      table: change.table,
-      commit_timestamp: change.commit_timestamp,
-      type: change.type,
-      columns: change.columns,
-      errors: change.errors,
+  #enqueue(route: () => Promise<void> | void): void {
+    this.#routing = this.#routing.then(route).catch((error: unknown) => this.log(`routing a database event failed: ${String(error)}`))
+  }
+
+  /** Runs `task` in the routing queue: no database event is routed while it runs. */
+  serially(task: () => Promise<void>): Promise<void> {
+    this.#enqueue(task)
+    return this.#routing
+  }
+
+  countDatabaseDeliveries(delivered: number): void {
+    if (delivered === 0) return
+    this.counters.messagesDelivered += delivered
+    this.events.add(delivered)
+  }
+
+  /**
+   * A committed `realtime.messages` row to the room of its topic and privacy, as a broadcast with
+   * `meta: {id}` to every subscriber (the sender's `self` does not apply), except private channels
+   * that may not read broadcasts and channels that already got it replayed. Over the events quota
+   * or the payload size limit it is dropped, as the real server does.
+   */
+  routeStored(stored: StoredBroadcast): void {
+    const topic = `realtime:${stored.topic}`
+    const room = this.rooms.get(`${stored.private ? 'private' : 'public'}:${topic}`)
+    if (!room || this.overEventRate()) return
+    if (payloadBytes(stored.payload) > this.limits.maxPayloadSizeKb * 1000 + 500) {
+      return this.log(`UnableToBroadcastChanges: payload of message ${stored.id} on ${topic} is over the size limit`)
     }
-    if (change.record !== undefined) data.record = change.record
-    if (change.old_record !== undefined) data.old_record = change.old_record
     let delivered = 0
-    for (const room of this.rooms.values()) {
-      for (const join of room) {
-        if (!join.postgresReady) continue
-        const ids = join.postgres.filter((b) => safeMatch(b.matches, change)).map((b) => b.id)
-        if (ids.length === 0) continue
-        join.session.push(join.topic, 'postgres_changes', { ids, data })
-        delivered++
-      }
+    for (const join of room) {
+      if (join.private && join.policies.broadcast.read !== true) continue
+      if (join.replayedIds.has(stored.id)) continue
+      this.deliverStored(join, stored, false)
+      delivered++
     }
-    if (delivered > 0) {
-      this.counters.messagesDelivered += delivered
-      this.events.add(delivered)
-    }
+    this.countDeliveries(room, delivered)
+  }
+
+  /** One stored message to one channel: binary kind 4 with its meta (vsn 2), else text with `meta`. */
+  deliverStored(join: ChannelJoin, stored: StoredBroadcast, replayed: boolean): void {
+    const meta = replayed ? { replayed: true, id: stored.id } : { id: stored.id }
+    const session = join.session
+    // Replays are pushed as ordinary (text) messages by the real channel; live ones as user broadcasts.
+    const binary = !replayed && session.vsn === '2.0.0' ? encodeUserBroadcast(join.topic, stored.event, stored.payload, 1, meta) : null
+    if (binary) session.sendBinary(binary)
+    else session.push(join.topic, 'broadcast', { type: 'broadcast', event: stored.event, payload: stored.payload, meta })
   }
 
   // ---- stats -----------------------------------------------------------------------------
@@ -258,20 +289,11 @@ export class RealtimeEngine {
   }
 
   close(): void {
-    this.#stopFeed()
+    for (const stop of this.#stopFeeds) stop()
     for (const session of [...this.sessions]) session.close(1001, 'server shutting down')
   }
 }
 
 export type EngineStats = ReturnType<RealtimeEngine['stats']>
-
-/** A filter that throws must not stop the routing of one change to other channels. */
-function safeMatch(matches: (change: RowChange) => boolean, change: RowChange): boolean {
-  try {
-    return matches(change)
-  } catch {
-    return false
-  }
-}
 
 const round = (n: number) => Math.round(n * 100) / 100

@@ -3,12 +3,13 @@
  * leave, broadcast, presence, token refresh and expiry), with the real server's replies and errors.
  */
 import type { WebSocket } from 'ws'
-import { compileBinding } from '../db/filters.ts'
-import { checkSubscription } from '../db/subscriptions.ts'
-import { isRealtimeTopic, prepareJoin, type ChannelJoin } from './channel-join.ts'
+import { fetchReplay, REPLAY_FAILED } from '../db/broadcast-from-database.ts'
+import type { StoredBroadcast } from '../db/types.ts'
+import { canReadPresence, isRealtimeTopic, prepareJoin, type ChannelJoin } from './channel-join.ts'
 import { handleAccessToken, handleBroadcast, handlePresence, type PushContext } from './channel-pushes.ts'
 import { decodeBinary, decodeText, encodeText, FrameError, type DecodedMessage, type Message, type Vsn } from './codec.ts'
 import type { RealtimeEngine } from './engine.ts'
+import { subscribePostgres } from './postgres-subscription.ts'
 
 /** Frames above this are refused with close 1009, as the real server does (§1.2). */
 export const MAX_FRAME_BYTES = 5_000_000
@@ -204,48 +205,47 @@ export class Session {
     }
     const result = await prepareJoin(engine, this, message, this.#connectKey)
     if (this.#closed) return
-    if (!result.ok) {
-      engine.log(`join ${message.topic} refused: ${result.reason}`)
-      // The real server answers join errors after CHANNEL_ERROR_BACKOFF_MS.
-      this.#later(() => {
-        this.#reply(message, 'error', { reason: result.reason })
-        if (result.closeSocket) this.close(1001, '')
-      }, engine.options.channelErrorDelayMs)
-      return
-    }
-    const join = result.join
+    if (!result.ok) return this.#refuse(message, result.reason, result.closeSocket)
+    const { join, replay, replicationReady } = result
+    if (!replay) return this.#admit(message, join, [], replicationReady)
+    // The replay snapshot and the room entry happen in the database routing queue: a message
+    // committed after the snapshot is routed after the channel is in its room (a gap otherwise),
+    // and one both replayed and routed live is sent once (replayedIds).
+    await engine.serially(async () => {
+      let messages: StoredBroadcast[]
+      try {
+        messages = await fetchReplay(engine.db, join.subtopic, replay.since, replay.limit)
+      } catch (error) {
+        engine.log(`replay on ${join.topic} failed: ${String(error)}`)
+        return this.#closed ? undefined : this.#refuse(message, REPLAY_FAILED)
+      }
+      if (!this.#closed) this.#admit(message, join, messages, replicationReady)
+    })
+  }
+
+  #refuse(message: DecodedMessage, reason: string, closeSocket = false): void {
+    this.#engine.log(`join ${message.topic} refused: ${reason}`)
+    // The real server answers join errors after CHANNEL_ERROR_BACKOFF_MS.
+    this.#later(() => {
+      this.#reply(message, 'error', { reason })
+      if (closeSocket) this.close(1001, '')
+    }, this.#engine.options.channelErrorDelayMs)
+  }
+
+  #admit(message: DecodedMessage, join: ChannelJoin, replayed: StoredBroadcast[], replicationReady: boolean): void {
+    const engine = this.#engine
+    for (const stored of replayed) join.replayedIds.add(stored.id)
     this.joins.set(join.topic, join)
     engine.addToRoom(join)
     engine.counters.joinsTotal++
     this.armExpiry(join)
     this.#reply(message, 'ok', { postgres_changes: join.bindings })
-    if (join.presenceEnabled) this.push(join.topic, 'presence_state', engine.presenceState(join.roomKey))
-    if (join.bindings.length > 0) void this.#subscribePostgres(join)
-  }
-
-  /** Postgres subscriptions are confirmed asynchronously, as the real server does (§5). */
-  async #subscribePostgres(join: ChannelJoin): Promise<void> {
-    const subscribed: ChannelJoin['postgres'] = []
-    try {
-      for (const binding of join.bindings) {
-        const compiled = compileBinding(binding)
-        if (!compiled.ok) return this.system(join, 'postgres_changes', 'error', compiled.message)
-        const checked = await checkSubscription(this.#engine.db, compiled.binding)
-        if (this.joins.get(join.topic) !== join) return
-        if (!checked.ok) return this.system(join, 'postgres_changes', 'error', checked.message)
-        subscribed.push({ id: binding.id, matches: compiled.matches })
-      }
-    } catch (error) {
-      this.#engine.log(`postgres subscription failed on ${join.topic}: ${String(error)}`)
-      if (this.joins.get(join.topic) === join) {
-        this.system(join, 'postgres_changes', 'error', 'Realtime was unable to connect to the project database')
-      }
-      return
-    }
-    if (this.joins.get(join.topic) !== join) return
-    join.postgres = subscribed
-    join.postgresReady = true
-    this.system(join, 'postgres_changes', 'ok', 'Subscribed to PostgreSQL')
+    // The real channel sends these to itself during the join, in this order: replayed messages,
+    // the replication-ready notice (this server's "replication" is always up), presence state.
+    for (const stored of replayed) engine.deliverStored(join, stored, true)
+    if (replicationReady) this.system(join, 'system', 'ok', 'Replication connection established')
+    if (join.presenceEnabled && canReadPresence(join)) this.push(join.topic, 'presence_state', engine.presenceState(join.roomKey))
+    if (join.bindings.length > 0) void subscribePostgres(engine, this, join)
   }
 
   /** Re-checks the channel token at min(5 min, exp − now) (§11). */

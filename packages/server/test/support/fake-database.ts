@@ -1,13 +1,18 @@
-import type { LocalDatabase, QueryResult, RowChange } from '../../src/db/types.ts'
+import type { LocalDatabase, QueryResult, RowChange, StoredBroadcast } from '../../src/db/types.ts'
 
 /**
- * A LocalDatabase without Postgres: it answers the two catalog queries of `checkSubscription` from a
- * fixed table list and lets tests emit committed changes. Other SQL is recorded and answered by `answer`.
+ * A LocalDatabase without Postgres: it answers the catalog queries of `checkSubscription` from a
+ * fixed table list, the policy checks of private channels with a fixed rule (roles `authenticated`
+ * and `service_role` may read and write every topic, others nothing), row visibility with "every
+ * column, no RLS", and lets tests emit committed changes and stored broadcasts. Other SQL is
+ * recorded and answered by `answer`.
  */
 export interface FakeDatabase extends LocalDatabase {
   emit(change: RowChange): void
+  emitBroadcast(message: StoredBroadcast): void
   queries: { sql: string; params?: unknown[] }[]
   listeners(): number
+  broadcastListeners(): number
   closed: boolean
 }
 
@@ -20,6 +25,7 @@ export function createFakeDatabase(
   answer: (sql: string, params?: unknown[]) => QueryResult = () => ({ rows: [], fields: [] }),
 ): FakeDatabase {
   const listeners = new Set<(change: RowChange) => void>()
+  const broadcastListeners = new Set<(message: StoredBroadcast) => void>()
   const db: FakeDatabase = {
     queries: [],
     closed: false,
@@ -39,6 +45,18 @@ export function createFakeDatabase(
         return { rows: (type ? [{ type }] : []) as Row[], fields: [] }
       }
       if (sql.includes('$1::text::')) return { rows: [{ n: 1 }] as Row[], fields: [] }
+      if (sql.includes('realtime_local.authorize_')) {
+        const [, claims, extensions] = params as [string, string, string[]]
+        const role = (JSON.parse(claims) as { role?: string }).role
+        const allowed = role === 'authenticated' || role === 'service_role' ? extensions : []
+        return { rows: [{ allowed }] as Row[], fields: [] }
+      }
+      if (sql.includes('realtime_local.visibility')) {
+        const [, schema, table, , record, claims] = params as [string, string, string, string, string, string[]]
+        const columns = [...new Set([...Object.keys(FAKE_TABLES[`${schema}.${table}`] ?? {}), ...Object.keys(JSON.parse(record))])]
+        const results = claims.map(() => ({ status: 'visible', columns }))
+        return { rows: [{ v: { rls: false, pk: ['id'], results } }] as Row[], fields: [] }
+      }
       return answer(sql, params) as QueryResult<Row>
     },
     async exec() {},
@@ -46,13 +64,21 @@ export function createFakeDatabase(
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    onBroadcast(listener) {
+      broadcastListeners.add(listener)
+      return () => broadcastListeners.delete(listener)
+    },
     async close() {
       db.closed = true
     },
     emit(change) {
       for (const listener of [...listeners]) listener(change)
     },
+    emitBroadcast(message) {
+      for (const listener of [...broadcastListeners]) listener(message)
+    },
     listeners: () => listeners.size,
+    broadcastListeners: () => broadcastListeners.size,
   }
   return db
 }
