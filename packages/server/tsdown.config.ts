@@ -5,7 +5,7 @@ export default defineConfig(
   libraryBuild({
     entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
     platform: 'node',
-    // dist/ mirrors src/, so `new URL('../../migrations/', import.meta.url)` finds the migrations in both.
+    // dist/ mirrors src/, so `new URL('../../migrations/', import.meta.url)` (and system-migrations/, sql/) resolve from both.
     unbundle: true,
   }),
 )

@@ -21,7 +21,7 @@ export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/',
  */
 export const SYSTEM_MIGRATIONS_DIR = fileURLToPath(new URL('../../system-migrations/', import.meta.url))
 /** The server's own authorization, visibility and Broadcast-from-Database helpers, replaced on every start. */
-const LOCAL_AUTHORIZATION_SQL = fileURLToPath(new URL('./sql/local-authorization.sql', import.meta.url))
+const LOCAL_AUTHORIZATION_SQL = fileURLToPath(new URL('../../sql/local-authorization.sql', import.meta.url))
 
 /**
  * Opens the embedded Postgres (PGlite, in process), installs change capture for the
