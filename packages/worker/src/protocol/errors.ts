@@ -61,6 +61,8 @@ const REASON_RULES: readonly ReasonRule[] = [
   { prefix: 'JwtSignerError', code: 'unauthorized', retry: 'never' },
   { prefix: 'Unauthorized', code: 'unauthorized', retry: 'never' },
   { prefix: 'You no longer have permission', code: 'unauthorized', retry: 'never' },
+  // After a token refresh that leaves nothing readable (the real server's text, without the "Unauthorized: " prefix).
+  { prefix: 'You do not have permissions to read', code: 'unauthorized', retry: 'never' },
   { prefix: 'TopicNameRequired', code: 'channel-rejected', retry: 'never' },
   { prefix: 'PrivateOnly', code: 'channel-rejected', retry: 'never' },
   { prefix: 'TenantNotFound', code: 'channel-rejected', retry: 'never' },

@@ -59,6 +59,8 @@ describe('input validation', () => {
   it('classifies server refusals by prefix', () => {
     expect(classifyServerReason('ChannelRateLimitReached: Too many channels')).toMatchObject({ code: 'rate-limited', retry: 'rate-limit' })
     expect(classifyServerReason('Unauthorized: You do not have permissions to read from this Channel topic: x')).toMatchObject({ code: 'unauthorized', retry: 'never' })
+    expect(classifyServerReason('You do not have permissions to read from this Channel topic: x')).toMatchObject({ code: 'unauthorized', retry: 'never' })
+    expect(classifyServerReason('You no longer have permission to read from this Channel topic: x')).toMatchObject({ code: 'unauthorized', retry: 'never' })
     expect(classifyServerReason('InvalidJWTToken: Token has expired 3 seconds ago')).toMatchObject({ retry: 'refresh-token' })
     expect(classifyServerReason('Token has expired 3 seconds ago')).toMatchObject({ retry: 'refresh-token' })
     expect(classifyServerReason('UnableToConnectToProject: Realtime was unable to connect to the project database')).toMatchObject({ retry: 'retry' })
