@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   // Workspace packages resolve to their sources (the `source` export condition): tests need no build.
-  resolve: { conditions: ['source', ...defaultClientConditions] },
+  // No `browser` condition even for the jsdom project: its tests run the hub and realtime-js in Node,
+  // and `browser` would resolve `ws` to its stub that throws.
+  resolve: { conditions: ['source', ...defaultClientConditions.filter((c) => c !== 'browser')] },
   ssr: { resolve: { conditions: ['source', ...defaultServerConditions] } },
   test: {
     restoreMocks: true,

@@ -20,6 +20,13 @@ export const SERVED_APPS = [
   { name: 'Next.js 16 dev server', app: 'next', port: base + 9, command: `npx next dev -H 127.0.0.1 -p ${base + 9}` },
 ]
 
+/** examples/react-chat built from the packed client and react packages, in StrictMode. */
+export const REACT_CHAT = {
+  app: 'react-chat',
+  port: base + 11,
+  command: `npx vite preview --host 127.0.0.1 --strictPort --port ${base + 11}`,
+}
+
 /** Vite 7's dev pre-bundler moves the client away from its worker file: without the documented line it must fail loudly. */
 export const VITE7_DEV_WITHOUT_CONFIG = {
   app: 'vite7',

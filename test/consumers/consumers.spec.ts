@@ -4,7 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import { LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY } from '../../packages/server/src/auth.ts'
-import { SERVED_APPS, SERVER_PORT, VITE7_DEV_WITHOUT_CONFIG, WEBPACK_CSP_NO_WORKERS } from './apps.mjs'
+import { REACT_CHAT, SERVED_APPS, SERVER_PORT, VITE7_DEV_WITHOUT_CONFIG, WEBPACK_CSP_NO_WORKERS } from './apps.mjs'
 
 const SERVER_URL = `http://127.0.0.1:${SERVER_PORT}`
 
@@ -66,4 +66,24 @@ test('a Content-Security-Policy that blocks the worker: a typed error naming wor
   await expect(page.locator('#status')).toHaveText('CHANNEL_ERROR')
   await expect(page.locator('#error')).toContainText('worker-load-failed')
   await expect(page.locator('#error')).toContainText('worker-src')
+})
+
+test('examples/react-chat from the packed packages: two tabs, one socket, a message reaches the other tab once', async ({ context }) => {
+  await expect.poll(serverSockets).toBe(0)
+  const room = `consumer-${Date.now()}`
+  const url = `http://127.0.0.1:${REACT_CHAT.port}/?${new URLSearchParams({ url: SERVER_URL, key: LOCAL_ANON_KEY, name: 'ann', room })}`
+  const [tab1, tab2] = [await context.newPage(), await context.newPage()]
+  for (const tab of [tab1, tab2]) {
+    await tab.goto(url)
+    await expect(tab.getByTestId('status')).toHaveAttribute('data-status', 'connected')
+  }
+  await expect.poll(serverSockets).toBe(1)
+  await tab1.getByRole('textbox', { name: 'message' }).fill('hello from tab 1')
+  await tab1.getByRole('button', { name: 'Send' }).click()
+  // A second message as the barrier: once it is rendered, a duplicate of the first would be too.
+  await tab1.getByRole('textbox', { name: 'message' }).fill('marker')
+  await tab1.getByRole('button', { name: 'Send' }).click()
+  await expect(tab2.getByTestId('messages').locator('li')).toHaveText(['ann hello from tab 1', 'ann marker'])
+  await expect(tab2.getByTestId('presence').locator('li')).toHaveText(['ann'])
+  expect(await serverSockets()).toBe(1)
 })

@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test'
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium-path.mjs'
-import { SERVED_APPS, SERVER_PORT, VITE7_DEV_WITHOUT_CONFIG, WEBPACK_CSP_NO_WORKERS, WORK_DIR } from './apps.mjs'
+import { REACT_CHAT, SERVED_APPS, SERVER_PORT, VITE7_DEV_WITHOUT_CONFIG, WEBPACK_CSP_NO_WORKERS, WORK_DIR } from './apps.mjs'
 
 /** The consumer apps (run.mjs installs and builds them first), each served as its users would serve it. */
 export default defineConfig({
@@ -26,7 +26,7 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 60_000,
     },
-    ...[...SERVED_APPS, VITE7_DEV_WITHOUT_CONFIG, WEBPACK_CSP_NO_WORKERS].map(({ app, port, command }) => ({
+    ...[...SERVED_APPS, VITE7_DEV_WITHOUT_CONFIG, WEBPACK_CSP_NO_WORKERS, REACT_CHAT].map(({ app, port, command }) => ({
       command,
       cwd: `${WORK_DIR}/${app}`,
       url: `http://127.0.0.1:${port}/`,

@@ -10,7 +10,8 @@ import { publishedPackages, ROOT } from '../../scripts/published-packages.mjs'
 import { WORK_DIR } from './apps.mjs'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
-const APPS = ['vite7', 'vite8', 'webpack5', 'next', 'node']
+const APPS = ['vite7', 'vite8', 'webpack5', 'next', 'node', 'react-chat']
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url))
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
 function run(cwd, command, args, what) {
@@ -46,7 +47,11 @@ for (const app of APPS) {
   const target = join(WORK_DIR, app)
   cpSync(join(HERE, app), target, { recursive: true })
   if (app === 'next') cpSync(join(HERE, 'shared/app.ts'), join(target, 'app/fixture.ts'))
-  else if (app !== 'node') {
+  else if (app === 'react-chat') {
+    // The example itself (StrictMode on), with this folder's package.json and Vite config.
+    cpSync(join(EXAMPLES, 'react-chat/src'), join(target, 'src'), { recursive: true })
+    cpSync(join(EXAMPLES, 'react-chat/index.html'), join(target, 'index.html'))
+  } else if (app !== 'node') {
     mkdirSync(join(target, 'src'), { recursive: true })
     cpSync(join(HERE, 'shared/app.ts'), join(target, 'src/main.ts'))
   }
@@ -71,6 +76,7 @@ for (const app of ['vite7', 'vite8']) {
 }
 run(join(WORK_DIR, 'webpack5'), npm, ['run', 'build', '--silent'], 'webpack5: webpack + ts-loader (node_modules excluded)')
 run(join(WORK_DIR, 'next'), npm, ['run', 'build', '--silent'], 'next: next build (Turbopack)')
+run(join(WORK_DIR, 'react-chat'), npm, ['run', 'build', '--silent'], 'react-chat: tsc && vite build (examples/react-chat from the packed client and react packages)')
 run(join(WORK_DIR, 'node'), 'npx', ['--no-install', 'shared-realtime-server', '--help'], 'node: npx shared-realtime-server --help (bin from the tarball, plain Node)')
 
 // 4. Two tabs of every app against the local server started from the server package.
