@@ -58,18 +58,25 @@ interface TargetInfo {
 export async function watchWorkers(browser: Browser, onError: (message: string) => void) {
   const cdp = await browser.newBrowserCDPSession()
   const attached = new Set<string>()
+  const sessions = new Map<string, string>()
   const attach = async (target: TargetInfo) => {
     if (target.type !== 'shared_worker' || attached.has(target.targetId)) return
     attached.add(target.targetId)
     try {
       const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string }
+      sessions.set(target.targetId, sessionId)
       await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.enable' }) })
+      // A worker caught while starting may wait for the debugger that just attached: let it run.
+      await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 2, method: 'Runtime.runIfWaitingForDebugger' }) })
     } catch {
       // The worker may already be gone (killed right after it started).
     }
   }
+  const answers = new Map<number, (result: unknown) => void>()
+  let nextId = 100
   cdp.on('Target.receivedMessageFromTarget', (event: { message: string }) => {
-    const message = JSON.parse(event.message) as { method?: string; params?: { exceptionDetails?: { text?: string; exception?: { description?: string } } } }
+    const message = JSON.parse(event.message) as { id?: number; result?: unknown; method?: string; params?: { exceptionDetails?: { text?: string; exception?: { description?: string } } } }
+    if (message.id !== undefined) answers.get(message.id)?.(message.result)
     if (message.method !== 'Runtime.exceptionThrown') return
     const details = message.params?.exceptionDetails
     onError(`${details?.text ?? 'exception'} ${details?.exception?.description ?? ''}`.trim())
@@ -87,6 +94,24 @@ export async function watchWorkers(browser: Browser, onError: (message: string) 
     async workerCount(): Promise<number> {
       const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }
       return targetInfos.filter((t) => t.type === 'shared_worker').length
+    },
+    /** Evaluates `expression` in every live SharedWorker (diagnostics when a run fails). */
+    async evaluate(expression: string): Promise<unknown[]> {
+      const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }
+      const results: unknown[] = []
+      for (const target of targetInfos.filter((t) => t.type === 'shared_worker')) {
+        const sessionId = sessions.get(target.targetId)
+        if (!sessionId) {
+          results.push({ target: target.url, error: 'not attached' })
+          continue
+        }
+        const id = nextId++
+        const answer = new Promise<unknown>((resolve) => answers.set(id, resolve))
+        await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.evaluate', params: { expression, returnByValue: true, awaitPromise: true } }) })
+        results.push(await Promise.race([answer, new Promise((resolve) => setTimeout(() => resolve({ error: 'no answer within 5 s' }), 5_000))]))
+        answers.delete(id)
+      }
+      return results
     },
     detach: () => cdp.detach().catch(() => {}),
   }

@@ -54,6 +54,7 @@ const INSERT_INTERVAL_MS = 200
 const HUB_PARAMS = { heartbeatIntervalMs: 2000, timeoutMs: 3000, backoffInitialMs: 200, backoffMaxMs: 2000, breakerResetMs: 3000, outboxMaxSize: 10_000 }
 const TAB_SCRIPT = readFileSync(new URL('./tab-script.js', import.meta.url), 'utf8')
 
+const INJECT_TIMEOUT_MS = 30_000
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 250): Promise<boolean> {
@@ -153,6 +154,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   })()
 
   const faults: Record<string, number> = {}
+  const harnessProblems: string[] = []
   const lifts: Promise<void>[] = []
   const inject = async (kind: FaultKind, r: SeededRandom) => {
     faults[kind] = (faults[kind] ?? 0) + 1
@@ -222,11 +224,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await sleep(Math.min(random.int(3000, 8000), Math.max(0, endAt - Date.now())))
     if (Date.now() >= endAt) break
     const kind = random.pick(FAULTS)
+    const at = `+${Math.round((Date.now() - started) / 1000)} s`
     try {
-      const what = await inject(kind, random)
-      o.log(`  +${Math.round((Date.now() - started) / 1000)} s  ${kind}: ${what}`)
+      // A fault that cannot be injected within 30 s (a tab that does not load) is a finding, not a hang.
+      const what = await Promise.race([inject(kind, random), sleep(INJECT_TIMEOUT_MS).then(() => Promise.reject(new Error(`not done within ${INJECT_TIMEOUT_MS} ms`)))])
+      o.log(`  ${at}  ${kind}: ${what}`)
     } catch (error) {
-      o.log(`  +${Math.round((Date.now() - started) / 1000)} s  ${kind} failed to inject: ${String(error)}`)
+      harnessProblems.push(`${at} ${kind}: ${String(error)}`)
+      o.log(`  ${at}  ${kind} failed: ${String(error)}`)
     }
   }
 
@@ -245,6 +250,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     return checkHealthy(records).ok
   }, 90_000)
   const recoveryMs = Date.now() - started - o.seconds * 1000
+  if (!recovered) {
+    const inWorker = await workers.evaluate('JSON.stringify({ hub: globalThis.__sharedRealtimeHub?.inspect?.() ?? null, onconnect: typeof globalThis.onconnect })').catch((error) => String(error))
+    o.log(`not recovered; shared workers: ${await workers.workerCount()}; inside: ${JSON.stringify(inWorker).slice(0, 3000)}`)
+    for (const page of pages) o.log(`  ${live.get(page)}: ${JSON.stringify((await snapshot(page)).health)}`)
+  }
   // Live again: a last row reaches every tab.
   const marker = ++nextRow
   const markerFrom = Date.now()
@@ -281,6 +291,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const resyncs = checkResyncs(liveRecords, rows)
   const tabErrors = [...pageErrors, ...records.flatMap((r) => r.errors.map((e) => `${r.tab}: ${e}`))]
   const checks: CheckResult[] = [
+    { name: 'every fault injected', ok: harnessProblems.length === 0, detail: harnessProblems.length ? harnessProblems.join('; ') : 'all injected in time' },
     { name: 'recovered after the faults were lifted', ok: recovered && liveAgain, detail: recovered ? `healthy ${Math.round(recoveryMs / 100) / 10} s after the last fault; last row reached every tab: ${liveAgain}` : 'not healthy within 90 s' },
     { name: 'every rejection typed', ok: sends.untyped.length === 0, detail: `${sends.untyped.length} untyped${sends.untyped.length ? `: ${sends.untyped.slice(0, 5).join('; ')}` : ''}` },
     lost,

@@ -47,8 +47,9 @@
       .on('postgres_changes', { event: 'INSERT', schema: 'public', table }, (change) => state.rows.push(change.new.id))
     db.onResync((notice) => state.dbLog.push({ kind: 'resync', since: notice.since, until: notice.until, reason: notice.reason, at: Date.now() }))
     const presence = realtime.channel('chaos-presence', { config: { presence: { key: tab } } })
-    await Promise.all([subscribe('bc', bc), subscribe('db', db), subscribe('presence', presence)])
-    await presence.track({ tab, since: Date.now() })
+    // Not awaited: a tab opened during an outage must start like an app would, sending into the outbox.
+    void Promise.all([subscribe('bc', bc), subscribe('db', db), subscribe('presence', presence)])
+    presence.track({ tab, since: Date.now() }).catch((error) => state.errors.push(`track: ${error && error.code ? `[${error.code}] ` : ''}${error && error.message}`))
     let n = 0
     state.senderDone = (async () => {
       while (!state.stopped) {

@@ -103,7 +103,7 @@ export class SharedRealtime implements ChannelHost {
     this.#health = initialHealth(resolveHubOptions(config.hubOptions))
     this.#managed = new ManagedSubscriptions(this)
     this.#ready = this.#connect(false)
-    this.#ready.catch(() => {})
+    this.#ready.catch(() => this.#retryLater())
     this.#listenToPage()
   }
 
@@ -438,7 +438,7 @@ export class SharedRealtime implements ChannelHost {
     const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
     if (conn.lock) {
       void locks?.request(conn.lock, () => {
-        if (this.#conn === conn) void this.#hubLost(conn)
+        if (this.#conn === conn) this.#replaceHub(conn)
       })
     }
     const check = () => {
@@ -447,17 +447,22 @@ export class SharedRealtime implements ChannelHost {
         .then(unwrap)
         .then(
           (epoch) => {
-            if (epoch !== conn.epoch) void this.#hubLost(conn)
+            if (epoch !== conn.epoch) this.#replaceHub(conn)
             else {
               this.#lastHubContact = Date.now()
               this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
             }
           },
-          () => void this.#hubLost(conn),
+          () => this.#replaceHub(conn),
         )
     }
     clearTimeout(this.#watchdog)
     this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
+  }
+
+  /** Fire and forget: a failed replacement retries on its own (#reregister) and callers see it through #ready. */
+  #replaceHub(conn: Connection): void {
+    this.#hubLost(conn).catch(() => {})
   }
 
   async #hubLost(conn: Connection): Promise<Connection> {
@@ -504,14 +509,18 @@ export class SharedRealtime implements ChannelHost {
       },
       () => {
         if (this.#restarting === restarting) this.#restarting = null
-        if (this.#closed) return
-        // Could not reach a new hub yet: try again after a pause; calls wait for it meanwhile.
-        const retry = new Promise<void>((resolve) => setTimeout(resolve, 1_000)).then(() => this.#reregister())
-        this.#ready = retry
-        retry.catch(() => {})
+        this.#retryLater()
       },
     )
     return restarting
+  }
+
+  /** Could not reach a hub (first connection or a replacement): try again after a pause; calls wait for it meanwhile. */
+  #retryLater(): void {
+    if (this.#closed) return
+    const retry = new Promise<void>((resolve) => setTimeout(resolve, 1_000)).then(() => this.#reregister())
+    this.#ready = retry
+    retry.catch(() => {})
   }
 
   /** Every rejection that reaches the app is a RealtimeError with a code, whatever failed underneath. */
@@ -533,7 +542,7 @@ export class SharedRealtime implements ChannelHost {
     // The hub may already have been replaced and this proxy released: touching it would throw (issue #12).
     if (this.#conn !== conn) return
     const check = (async () => unwrap(await withTimeout(conn.remote.ping(), 2_000, 'hub check')))()
-    check.catch(() => void this.#hubLost(conn).catch(() => {}))
+    check.catch(() => this.#replaceHub(conn))
   }
 
   async #control(command: ControlCommand): Promise<void> {
@@ -607,7 +616,7 @@ export class SharedRealtime implements ChannelHost {
       },
       goodbye: () => void this.#conn?.remote.bye().catch(() => {}),
       restored: () => {
-        if (this.#conn) void this.#hubLost(this.#conn).catch(() => {})
+        if (this.#conn) this.#replaceHub(this.#conn)
       },
     })
   }

@@ -103,6 +103,25 @@ describe('hub restart', () => {
     expect(resyncs).toHaveLength(1)
   })
 
+  it('keeps trying when its first connection gets no answer, then registers what the app subscribed meanwhile', async () => {
+    const sw = worker()
+    let calls = 0
+    const tab = openTab(() => {
+      // The first worker never answers (killed while starting); the next one does.
+      if (++calls === 1) {
+        const silent = new MessageChannel()
+        ports.push(silent.port1, silent.port2)
+        return silent.port1
+      }
+      return sw.endpoint()
+    })
+    const statuses: string[] = []
+    const channel = tab.channel('late').subscribe((status) => statuses.push(status))
+    await eventually(() => statuses.includes('SUBSCRIBED'), { what: 'SUBSCRIBED through the second worker' })
+    expect(calls).toBeGreaterThanOrEqual(2)
+    await expect(channel.send({ type: 'broadcast', event: 'e', payload: {} })).resolves.toBe('ok')
+  })
+
   it('rejects nothing untyped while the hub is replaced under a stream of sends (defect 4)', async () => {
     const sw = worker()
     const tab = openTab(sw.endpoint)
