@@ -25,7 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'worker',
-          include: ['packages/worker/test/**/*.test.ts', 'packages/client/test/**/*.test.ts'],
+          include: ['packages/worker/test/**/*.test.ts', 'packages/client/test/**/*.test.ts', 'scripts/chaos/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,

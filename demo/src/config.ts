@@ -17,11 +17,12 @@ export interface DemoConfig {
 const NUMBER_PARAMS = ['heartbeatIntervalMs', 'timeoutMs', 'leaveGraceMs', 'deliveryBatchMs', 'hiddenDeliveryMs'] as const
 
 /** Short URL names for nested options: `?backoffMaxMs=500` → `{ backoff: { maxMs: 500 } }`. */
-const NESTED_PARAMS: Record<string, [group: 'backoff' | 'circuitBreaker', key: string]> = {
+const NESTED_PARAMS: Record<string, [group: 'backoff' | 'circuitBreaker' | 'outbox', key: string]> = {
   backoffInitialMs: ['backoff', 'initialMs'],
   backoffMaxMs: ['backoff', 'maxMs'],
   breakerThreshold: ['circuitBreaker', 'threshold'],
   breakerResetMs: ['circuitBreaker', 'resetMs'],
+  outboxMaxSize: ['outbox', 'maxSize'],
 }
 
 export function readConfig(search = location.search): DemoConfig {

@@ -70,6 +70,8 @@ export class SharedChannel {
   #presence: Record<string, unknown[]> = {}
   #seen = new Set<string>()
   #resync = new Listeners<ResyncNotice>()
+  /** When the tab last heard from a hub that has since gone away; a resync is owed once joined again. */
+  #hubLostSince: number | null = null
 
   constructor(host: ChannelHost, name: string, params: { config?: ChannelConfig } = {}) {
     const invalid = validateTopic(name)
@@ -233,6 +235,12 @@ export class SharedChannel {
         else if (event.status === 'CLOSED') this.#state = 'closed'
         else this.#state = 'errored'
         this.#emitStatus(event.status, event.error ? new RealtimeError(event.error) : undefined)
+        if (event.status === 'SUBSCRIBED' && this.#hubLostSince !== null) {
+          // A new hub knows nothing of the old one's outage: the window is the one this tab saw (issue #12).
+          const since = this.#hubLostSince
+          this.#hubLostSince = null
+          this.#resync.emit({ since, until: Date.now(), reason: 'hub-restarted' })
+        }
         return
       case 'channel/event':
         if (event.presence) this.#presence = event.presence
@@ -245,7 +253,10 @@ export class SharedChannel {
   }
 
   /** The hub went away; the subscription will be rebuilt on the next one. */
-  hubLost(error: RealtimeErrorPayload): void {
+  hubLost(error: RealtimeErrorPayload, since: number = Date.now()): void {
+    if (this.#subscriptionId && this.#state !== 'closed' && this.#state !== 'leaving') {
+      this.#hubLostSince = Math.min(this.#hubLostSince ?? since, since)
+    }
     if (this.#state === 'joined' || this.#state === 'joining') {
       this.#state = 'errored'
       this.#emitStatus('CHANNEL_ERROR', new RealtimeError(error))

@@ -97,6 +97,8 @@ export class SharedRealtime implements ChannelHost {
   #releaseTabLock: (() => void) | null = null
   #watchdog: ReturnType<typeof setTimeout> | undefined
   #restarting: Promise<Connection> | null = null
+  /** Date.now() when a hub last answered or delivered: a lost hub's outage starts here. */
+  #lastHubContact: number | null = null
   #cleanupGlobals: () => void = () => {}
   readonly #managed: ManagedSubscriptions
 
@@ -110,7 +112,7 @@ export class SharedRealtime implements ChannelHost {
     )
     this.#managed = new ManagedSubscriptions(this)
     this.#ready = this.#connect(false)
-    this.#ready.catch(() => {})
+    this.#ready.catch(() => this.#retryLater())
     this.#listenToPage()
   }
 
@@ -351,11 +353,11 @@ export class SharedRealtime implements ChannelHost {
       return await this.#call('send()', (api) => api.send(subscriptionId, message, options))
     } catch (error) {
       // The worker died mid-call: resend once through the new one. The id makes it idempotent.
-      if (error instanceof RealtimeError && (error.code === 'timeout' || error.code === 'connection-lost') && this.#restarting) {
-        await this.#restarting
+      if (error instanceof RealtimeError && (error.code === 'timeout' || error.code === 'connection-lost') && (this.#restarting || this.#conn === null)) {
+        await withTimeout(this.#ready, this.#timeoutMs() * 2, 'send()')
         return this.#call('send()', (api) => api.send(subscriptionId, message, options))
       }
-      throw error
+      throw toRealtimeError(error, 'send()')
     }
   }
 
@@ -430,6 +432,7 @@ export class SharedRealtime implements ChannelHost {
     const channel = new MessageChannel()
     channel.port1.onmessage = (event: MessageEvent<DeliveryFrame<TabEvent>>) => {
       const frame = event.data
+      this.#lastHubContact = Date.now()
       this.#onEvents(frame.events, frame.sentAt)
       if (frame.ack) channel.port1.postMessage(frame.seq)
     }
@@ -459,7 +462,7 @@ export class SharedRealtime implements ChannelHost {
     const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
     if (conn.lock) {
       void locks?.request(conn.lock, () => {
-        if (this.#conn === conn) void this.#hubLost(conn)
+        if (this.#conn === conn) this.#replaceHub(conn)
       })
     }
     const check = () => {
@@ -468,14 +471,22 @@ export class SharedRealtime implements ChannelHost {
         .then(unwrap)
         .then(
           (epoch) => {
-            if (epoch !== conn.epoch) void this.#hubLost(conn)
-            else this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
+            if (epoch !== conn.epoch) this.#replaceHub(conn)
+            else {
+              this.#lastHubContact = Date.now()
+              this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
+            }
           },
-          () => void this.#hubLost(conn),
+          () => this.#replaceHub(conn),
         )
     }
     clearTimeout(this.#watchdog)
     this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
+  }
+
+  /** Fire and forget: a failed replacement retries on its own (#reregister) and callers see it through #ready. */
+  #replaceHub(conn: Connection): void {
+    this.#hubLost(conn).catch(() => {})
   }
 
   async #hubLost(conn: Connection): Promise<Connection> {
@@ -483,34 +494,60 @@ export class SharedRealtime implements ChannelHost {
     if (this.#conn !== conn || this.#closed) return this.#ready
     this.#conn = null
     this.#release(conn)
-    for (const channel of this.#channels.values()) channel.hubLost(HUB_LOST)
-    const restarting = (async () => {
-      const next = await this.#connect(true)
-      // Re-register everything this tab had, without the app doing anything.
-      if (this.#token !== undefined) unwrap(await withTimeout(next.remote.setAuth(this.#token), this.#timeoutMs(), 'setAuth()'))
-      for (const channel of this.#channels.values()) {
-        const request = channel.subscribeRequest()
-        if (!request) continue
-        unwrap(await withTimeout(next.remote.subscribe(request), this.#timeoutMs(), 'subscribe()'))
-        const tracked = this.#tracked.get(channel)
-        if (tracked) unwrap(await withTimeout(next.remote.track(request.subscriptionId, tracked), this.#timeoutMs(), 'track()'))
-      }
-      return next
-    })()
-    this.#restarting = restarting
-    this.#ready = restarting
-    try {
-      return await restarting
-    } catch (error) {
-      // Could not reach a new hub yet: try again after a pause.
-      this.#ready = new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => this.#connect(true))
-      this.#ready.catch(() => {})
-      throw error
-    } finally {
-      this.#restarting = null
-    }
+    const since = this.#lastHubContact ?? Date.now()
+    for (const channel of this.#channels.values()) channel.hubLost(HUB_LOST, since)
+    return this.#reregister()
   }
 
+  /** Connects to a new hub and re-registers everything this tab had; tries again after a pause until it works. */
+  #reregister(): Promise<Connection> {
+    const restarting = (async () => {
+      const next = await this.#connect(true)
+      try {
+        // Re-register everything this tab had, without the app doing anything.
+        if (this.#token !== undefined) unwrap(await withTimeout(next.remote.setAuth(this.#token), this.#timeoutMs(), 'setAuth()'))
+        for (const channel of this.#channels.values()) {
+          const request = channel.subscribeRequest()
+          if (!request) continue
+          unwrap(await withTimeout(next.remote.subscribe(request), this.#timeoutMs(), 'subscribe()'))
+          const tracked = this.#tracked.get(channel)
+          if (tracked) unwrap(await withTimeout(next.remote.track(request.subscriptionId, tracked), this.#timeoutMs(), 'track()'))
+        }
+      } catch (error) {
+        // Half registered is not registered: drop this hub connection and start over.
+        if (this.#conn === next) {
+          this.#conn = null
+          this.#release(next)
+        }
+        throw error
+      }
+      return next
+    })().catch((thrown) => {
+      throw toRealtimeError(thrown, 'reconnecting to the shared worker')
+    })
+    this.#restarting = restarting
+    this.#ready = restarting
+    restarting.then(
+      () => {
+        if (this.#restarting === restarting) this.#restarting = null
+      },
+      () => {
+        if (this.#restarting === restarting) this.#restarting = null
+        this.#retryLater()
+      },
+    )
+    return restarting
+  }
+
+  /** Could not reach a hub (first connection or a replacement): try again after a pause; calls wait for it meanwhile. */
+  #retryLater(): void {
+    if (this.#closed) return
+    const retry = new Promise<void>((resolve) => setTimeout(resolve, 1_000)).then(() => this.#reregister())
+    this.#ready = retry
+    retry.catch(() => {})
+  }
+
+  /** Every rejection that reaches the app is a RealtimeError with a code, whatever failed underneath. */
   async #call<T>(what: string, body: (api: HubRemote) => Promise<Result<T>>): Promise<T> {
     this.#assertOpen(what)
     const conn = await withTimeout(this.#ready, this.#timeoutMs() * 2, what)
@@ -519,12 +556,17 @@ export class SharedRealtime implements ChannelHost {
     } catch (error) {
       const typed = toRealtimeError(error, what)
       if (typed.code === 'timeout') this.#verifyHub(conn)
+      // A proxy released because the hub was replaced meanwhile: the call may be retried on the new one.
+      if (this.#conn !== conn && typed.code === 'protocol') throw RealtimeError.of('connection-lost', `${what}: the shared worker was replaced during the call`, true, error)
       throw typed
     }
   }
 
   #verifyHub(conn: Connection): void {
-    withTimeout(conn.remote.ping(), 2_000, 'hub check').then(unwrap).catch(() => void this.#hubLost(conn).catch(() => {}))
+    // The hub may already have been replaced and this proxy released: touching it would throw (issue #12).
+    if (this.#conn !== conn) return
+    const check = (async () => unwrap(await withTimeout(conn.remote.ping(), 2_000, 'hub check')))()
+    check.catch(() => this.#replaceHub(conn))
   }
 
   async #control(command: ControlCommand): Promise<void> {
@@ -598,7 +640,7 @@ export class SharedRealtime implements ChannelHost {
       },
       goodbye: () => void this.#conn?.remote.bye().catch(() => {}),
       restored: () => {
-        if (this.#conn) void this.#hubLost(this.#conn).catch(() => {})
+        if (this.#conn) this.#replaceHub(this.#conn)
       },
     })
   }

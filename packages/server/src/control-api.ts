@@ -43,7 +43,7 @@ export function createControlApi(engine: RealtimeEngine) {
       if (code !== undefined && !isSendableCloseCode(code)) {
         throw new ControlError(400, '"code" must be a close code a server may send (1000–1003, 1007–1014, 3000–4999), or 1006 / no code for an abrupt drop')
       }
-      const sessions = [...engine.sessions]
+      const sessions = [...engine.sessions].filter((s) => !s.faultExempt)
       for (const session of sessions) {
         if (code === undefined || code === 1006) session.terminate()
         else {
@@ -71,7 +71,7 @@ export function createControlApi(engine: RealtimeEngine) {
     },
     'expire-tokens': () => {
       let closed = 0
-      for (const session of [...engine.sessions]) closed += session.expireTokens()
+      for (const session of [...engine.sessions]) if (!session.faultExempt) closed += session.expireTokens()
       return { closed }
     },
     sql: async (body) => {

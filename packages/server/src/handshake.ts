@@ -10,6 +10,9 @@ import { SUPPORTED_VSN, type Vsn } from './realtime/codec.ts'
 import type { RealtimeEngine } from './realtime/engine.ts'
 import { Session } from './realtime/session.ts'
 
+/** Query parameter that exempts a socket from the control API's faults (drop, stall, refuse, latency, expire-tokens). */
+export const FAULT_EXEMPT_PARAM = 'dev_fault_exempt'
+
 export const WEBSOCKET_PATHS: readonly string[] = ['/realtime/v1/websocket', '/socket/websocket']
 
 const STATUS_TEXT: Record<number, string> = {
@@ -42,7 +45,9 @@ export function createUpgradeHandler({ engine, wss, connectErrorDelayMs }: Upgra
       )
     }
     if (!WEBSOCKET_PATHS.includes(url.pathname)) return refuse(404)
-    if (engine.clock.now() < engine.faults.refuseUntil) return refuse(503)
+    // A socket opened with `dev_fault_exempt=1` (a test's observer) is untouched by injected faults.
+    const exempt = url.searchParams.get(FAULT_EXEMPT_PARAM) === '1'
+    if (!exempt && engine.clock.now() < engine.faults.refuseUntil) return refuse(503)
     const vsn = url.searchParams.get('vsn') ?? '1.0.0'
     if (!(SUPPORTED_VSN as readonly string[]).includes(vsn)) return refuse(403)
     // The header wins over the query parameter.
@@ -55,7 +60,7 @@ export function createUpgradeHandler({ engine, wss, connectErrorDelayMs }: Upgra
     if (engine.joins.rate() > limits.maxJoinsPerSecond) return refuse(429, 'Too many joins per second')
     if (socket.destroyed) return
     wss.handleUpgrade(req, socket, head, (ws) => {
-      new Session(engine, ws, vsn as Vsn, String(key))
+      new Session(engine, ws, vsn as Vsn, String(key), { faultExempt: exempt })
     })
   }
 }

@@ -100,6 +100,34 @@ describe('control API', () => {
     expect(body.framesOut).toBe(1)
   })
 
+  it('spares sockets opened with dev_fault_exempt=1 from drop, stall, refuse, latency and expire-tokens', async () => {
+    const server = await setupServer()
+    const plain = await openRaw(server)
+    const exempt = await openRaw(server, { query: { dev_fault_exempt: '1' } })
+    await plain.join('realtime:x', {}, '1')
+    await exempt.join('realtime:x', {}, '1')
+    expect((await server.control('stats')).body).toMatchObject({ sockets: 2, faultExemptSockets: 1 })
+
+    expect(await server.control('expire-tokens', {})).toEqual({ status: 200, body: { closed: 1 } })
+    await plain.next(is('phx_close'))
+    await exempt.none(is('phx_close'), 100)
+
+    await server.control('stall', { ms: 5_000 })
+    await server.control('latency', { ms: 5_000 })
+    await server.control('refuse', { ms: 5_000 })
+    const started = Date.now()
+    exempt.send([null, '2', 'phoenix', 'heartbeat', {}])
+    expect(await exempt.next(is('phx_reply', 'phoenix'))).toEqual([null, '2', 'phoenix', 'phx_reply', { status: 'ok', response: {} }])
+    expect(Date.now() - started).toBeLessThan(1_000)
+    const another = await openRaw(server, { query: { dev_fault_exempt: '1' } })
+
+    expect(await server.control('drop', {})).toEqual({ status: 200, body: { dropped: 1 } })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(server.stats()).toMatchObject({ sockets: 2, faultExemptSockets: 2 })
+    another.send([null, '3', 'phoenix', 'heartbeat', {}])
+    await another.next(is('phx_reply', 'phoenix'))
+  })
+
   it('POST /_dev/stall answers no heartbeat for ms', async () => {
     const server = await setupServer()
     const a = await openRaw(server)

@@ -13,6 +13,7 @@ import { MESSAGE_ID_FIELD } from './protocol/wire.ts'
 import { encodePayload, type EncodedPayload } from './protocol/delivery.ts'
 import type { BindingSpec, BroadcastMessage, SendOptions, SendStatus, SubscribeRequest, SubscribeStatus } from './protocol/wire.ts'
 import type { OutboxEntry } from './outbox.ts'
+import { OutboxDrain, PushTracker, type PushStatus } from './outbox-drain.ts'
 import type { SocketHub } from './socket-hub.ts'
 import type { TabSession } from './tab-session.ts'
 
@@ -41,7 +42,11 @@ export class ChannelGroup {
   #lastSystemError: string | null = null
   lastRefusal: ClassifiedReason | null = null
   #presence: MergedPresence
-  #flushing = false
+  /** Pushes on the current server channel, each with its own deadline; abandoned when it is torn down. */
+  #pushes: PushTracker
+  #drain: OutboxDrain
+  /** Entries already echoed to this worker's tabs (an entry is echoed once, however often it is resent). */
+  #echoed = new WeakSet<OutboxEntry>()
   #disposed = false
 
   constructor(hub: SocketHub, topic: string, isPrivate: boolean | null = null) {
@@ -51,6 +56,31 @@ export class ChannelGroup {
     this.#retry = new Timeout(hub.clock)
     this.#leave = new Timeout(hub.clock)
     this.#presence = new MergedPresence(hub.clock)
+    this.#pushes = new PushTracker(hub.clock)
+    this.#drain = new OutboxDrain({
+      clock: hub.clock,
+      pending: () => hub.outbox.pending(this.topic, hub.user),
+      canPush: () => this.#canPush(),
+      maxInFlight: () => hub.options.outbox.maxInFlight,
+      pace: () => hub.eventPacer.take(hub.clock.now()),
+      push: (entry) => {
+        if (!this.#echoed.has(entry)) this.#echo(entry.sender ?? null, { type: 'broadcast', event: entry.event, payload: entry.payload }, entry)
+        return this.#push(entry)
+      },
+      settled: (entry, status) => {
+        // A refused entry (e.g. over the size limit) would block the queue forever: count and drop it.
+        if (status === 'error') hub.recordError(errorPayload('protocol', `queued broadcast "${entry.event}" refused by the server; dropped`))
+        if (hub.outbox.remove(entry) && status === 'ok') hub.metrics.count('outboxFlushed')
+      },
+      drained: () => {
+        if (this.#subs.size === 0 && !this.#leave.pending) this.#leave.set(hub.options.leaveGraceMs, () => this.#leaveNow())
+      },
+    })
+  }
+
+  /** Pushes awaiting an answer (direct sends and outbox entries): tests and health read it. */
+  get inFlight(): number {
+    return this.#pushes.size
   }
 
   get size(): number {
@@ -191,7 +221,7 @@ export class ChannelGroup {
       this.#lostAt = null
       this.#presence.forgetApplied()
       this.#applyPresence()
-      void this.#flush()
+      this.#drain.run()
       hub.notify()
       return
     }
@@ -271,10 +301,18 @@ export class ChannelGroup {
       this.#broadcastStatus('CHANNEL_ERROR', errorPayload('connection-lost', reason, true))
     }
     if (this.#state !== 'failed' && this.#state !== 'waiting-token') this.#state = 'closed'
+    this.#abandonPushes()
+  }
+
+  /** The server channel is going away: nothing it has in flight can settle any more, so settle it now. */
+  #abandonPushes(): void {
+    this.#drain.reset()
+    this.#pushes.abandon()
   }
 
   /** The client generation is gone; its channel instances with it. */
   detach(): void {
+    this.#abandonPushes()
     this.#instance = null
     this.#retry.clear()
     if (this.#state === 'joining' || this.#state === 'joined' || this.#state === 'errored') this.#state = 'closed'
@@ -282,6 +320,7 @@ export class ChannelGroup {
 
   /** Stops using the current server channel; with `leave`, tells the server (phx_leave). */
   #retire(leave: boolean): void {
+    this.#abandonPushes()
     const channel = this.#instance
     this.#instance = null
     this.#spec = null
@@ -333,7 +372,8 @@ export class ChannelGroup {
   }
 
   /** Local fan-out of a broadcast this hub sent: the server does not echo it to its own socket. */
-  #echo(sender: string | null, message: BroadcastMessage): void {
+  #echo(sender: string | null, message: BroadcastMessage, entry: OutboxEntry): void {
+    this.#echoed.add(entry)
     let payload: EncodedPayload | null = null
     for (const sub of this.#subs.values()) {
       if (sub.id === sender && sub.request.config.broadcast?.self !== true) continue
@@ -378,84 +418,53 @@ export class ChannelGroup {
       event: message.event,
       payload: withMessageId(message.payload, options.messageId),
       user: hub.user,
+      sender: subscriptionId,
       createdAt: now,
       expiresAt: options.ttlMs ? now + options.ttlMs : null,
     }
-    const queuedBefore = hub.outbox.pending(this.topic, hub.user).length > 0
-    if (!this.#canPush() || queuedBefore || this.#flushing) {
-      // 'queued' means stored: it survives the worker being killed right after.
-      await hub.outbox.enqueue(entry)
-      void this.#flush()
-      return 'queued'
-    }
+    // Anything queued goes first: a new send waits behind it (order), and the drain's window keeps up.
+    if (!this.#canPush() || hub.outbox.pending(this.topic, hub.user).length > 0) return this.#queue(entry)
     const wait = hub.eventPacer.take(now)
     if (wait > hub.options.timeoutMs) {
       return errorPayload('rate-limited', `more than ${hub.options.limits.eventsPerSecond} events per second (limits.eventsPerSecond); slow down`, true)
     }
     if (wait > 0) await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, wait))
-    if (!this.#canPush()) {
-      await hub.outbox.enqueue(entry)
-      return 'queued'
-    }
-    this.#echo(subscriptionId, { ...message, payload: entry.payload })
+    if (!this.#canPush()) return this.#queue(entry)
+    this.#echo(subscriptionId, { ...message, payload: entry.payload }, entry)
     const status = await this.#push(entry)
     if (status === 'ok') return 'ok'
-    if (status === 'timed out' || status === 'lost') {
-      // Unknown delivery: keep it for a resend with the same id; receivers drop the duplicate.
-      await hub.outbox.enqueue(entry)
-      void this.#flush()
-      return 'queued'
-    }
+    // Unknown delivery: keep it for a resend with the same id; receivers drop the duplicate.
+    if (status === 'timed out' || status === 'lost') return this.#queue(entry)
     return errorPayload('protocol', `the server refused the broadcast "${message.event}"`, false)
+  }
+
+  /** 'queued' means stored: it survives the worker being killed right after. */
+  async #queue(entry: OutboxEntry): Promise<SendStatus> {
+    await this.#hub.outbox.enqueue(entry)
+    this.#drain.run()
+    return 'queued'
   }
 
   #canPush(): boolean {
     return this.isJoined && this.#instance !== null && this.#hub.connected
   }
 
-  async #push(entry: OutboxEntry): Promise<'ok' | 'timed out' | 'error' | 'lost'> {
+  /** One push with its own deadline; settles 'lost' if the channel is torn down first. */
+  async #push(entry: OutboxEntry): Promise<PushStatus> {
     const channel = this.#instance
     if (!channel || !this.#canPush()) return 'lost'
     this.#hub.metrics.count('messagesOut')
     this.#hub.metrics.channel(this.topic).messagesOut++
-    const status = await channel.send({ type: 'broadcast', event: entry.event, payload: entry.payload }, { timeout: this.#hub.options.timeoutMs })
-    if (status === 'ok') return 'ok'
-    if (status === 'timed out') return 'timed out'
-    return this.#instance === channel ? 'error' : 'lost'
-  }
-
-  /** Sends what the outbox holds for this topic, in order, one acknowledged message at a time. */
-  async #flush(): Promise<void> {
-    const hub = this.#hub
-    if (this.#flushing || !this.#canPush()) return
-    this.#flushing = true
-    try {
-      for (;;) {
-        const entry = hub.outbox.pending(this.topic, hub.user)[0]
-        if (!entry || !this.#canPush()) break
-        const wait = hub.eventPacer.take(hub.clock.now())
-        if (wait > 0) await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, wait))
-        this.#echo(null, { type: 'broadcast', event: entry.event, payload: entry.payload })
-        const status = await this.#push(entry)
-        if (status === 'ok' || status === 'error') {
-          // A refused entry (e.g. over the size limit) would block the queue forever: count and drop it.
-          if (status === 'error') hub.recordError(errorPayload('protocol', `queued broadcast "${entry.event}" refused by the server; dropped`))
-          hub.outbox.remove(entry)
-          hub.metrics.count('outboxFlushed')
-          continue
-        }
-        break
-      }
-    } finally {
-      this.#flushing = false
-    }
-    if (this.#subs.size === 0 && !this.#leave.pending && hub.outbox.pending(this.topic, hub.user).length === 0) {
-      this.#leave.set(hub.options.leaveGraceMs, () => this.#leaveNow())
-    }
+    const timeoutMs = this.#hub.options.timeoutMs
+    const status = await this.#pushes.run(() => channel.send({ type: 'broadcast', event: entry.event, payload: entry.payload }, { timeout: timeoutMs }), timeoutMs)
+    if (status === 'error' && this.#instance !== channel) return 'lost'
+    return status
   }
 
   dispose(): void {
     this.#disposed = true
+    this.#abandonPushes()
+    this.#drain.dispose()
     this.#retry.clear()
     this.#leave.clear()
     this.#presence.dispose()

@@ -44,3 +44,20 @@ export class Timeout {
     this.#id = undefined
   }
 }
+
+/** Settles with `promise`, or with `'timed out'` after `ms` on `clock`, whichever comes first (its timer is cleared either way). */
+export function withDeadline<T>(clock: Clock, promise: Promise<T>, ms: number): Promise<T | 'timed out'> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => resolve('timed out'), ms)
+    promise.then(
+      (value) => {
+        clock.clearTimeout(timer)
+        resolve(value)
+      },
+      (error) => {
+        clock.clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}

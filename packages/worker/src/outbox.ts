@@ -17,6 +17,8 @@ export interface OutboxEntry {
   payload: unknown
   /** The JWT `sub` of the token in force when the message was sent; null for the anonymous key. */
   user: string | null
+  /** The subscription that sent it, so that its own tab does not hear it unless it asked to (`self`). */
+  sender?: string | null
   createdAt: number
   expiresAt: number | null
 }
@@ -123,12 +125,14 @@ export class Outbox {
     return topics
   }
 
-  remove(entry: OutboxEntry): void {
+  /** Removes an entry; false if it was not (or no longer) there. */
+  remove(entry: OutboxEntry): boolean {
     const before = this.#entries.length
     this.#entries = this.#entries.filter((e) => e !== entry)
-    if (this.#entries.length === before) return
+    if (this.#entries.length === before) return false
     this.#write(() => this.#store.remove([entry]))
     this.#options.onChange?.()
+    return true
   }
 
   /** Drops every entry not sent by `keepUser` (sign-out or user switch). */

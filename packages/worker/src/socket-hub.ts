@@ -10,7 +10,7 @@
  */
 import { RealtimeClient, type RealtimeChannel } from '@supabase/realtime-js'
 import { meterConnection, phoenixSocketOf } from './realtime-internals.ts'
-import { Timeout, type Clock, type Random } from './clock.ts'
+import { Timeout, withDeadline, type Clock, type Random } from './clock.ts'
 import { backoffDelay, rateLimitDelay } from './backoff.ts'
 import { circuitOf, initialConnectionState, transition, type ConnectionEvent, type ConnectionState } from './connection-state.ts'
 import { ChannelGroup } from './channel-group.ts'
@@ -261,9 +261,11 @@ export class SocketHub {
   async #joinAll(generation: number): Promise<void> {
     const client = this.#client
     if (!client || generation !== this.#generation || !this.#tokenKnown) return
-    // Defect §15.1: subscribe() snapshots the join payload before setAuth() settles; await it first.
-    await client.setAuth()
+    // Defect §15.1: subscribe() snapshots the join payload before setAuth() settles; await it first,
+    // with a deadline of our own (issue #12: no await on supabase-js without one).
+    const authed = await withDeadline(this.#o.clock, client.setAuth().then(() => 'ok' as const), this.options.timeoutMs).catch(() => 'failed' as const)
     if (generation !== this.#generation) return
+    if (authed !== 'ok') this.#o.log?.('hub', `setAuth() ${authed}; joining with the token in hand`)
     this.#authedGeneration = generation
     for (const group of this.#groups.values()) group.join()
   }

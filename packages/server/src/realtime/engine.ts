@@ -264,6 +264,8 @@ export class RealtimeEngine implements ChangeRouterHost {
     const limit = (n: number) => (n >= Number.MAX_SAFE_INTEGER ? null : n)
     return {
       sockets: this.sessions.size,
+      /** Sockets opened with `dev_fault_exempt=1`, included in `sockets`. */
+      faultExemptSockets: [...this.sessions].filter((s) => s.faultExempt).length,
       ...this.counters,
       channels,
       quotas: {

@@ -30,8 +30,11 @@ export class Session {
   /** Inbound frames are handled one after another, even when one awaits (token checks). */
   #inbox: Promise<void> = Promise.resolve()
   #closed = false
+  /** Opened with `dev_fault_exempt=1`: the control API's faults pass it by (a test's observer). */
+  readonly faultExempt: boolean
 
-  constructor(engine: RealtimeEngine, ws: WebSocket, vsn: Vsn, connectKey: string) {
+  constructor(engine: RealtimeEngine, ws: WebSocket, vsn: Vsn, connectKey: string, options: { faultExempt?: boolean } = {}) {
+    this.faultExempt = options.faultExempt === true
     this.#engine = engine
     this.#ws = ws
     this.vsn = vsn
@@ -67,7 +70,7 @@ export class Session {
   #write(data: string | Uint8Array): void {
     if (this.#closed) return
     const clock = this.#engine.clock
-    const latency = this.#engine.faults.latencyMs
+    const latency = this.faultExempt ? 0 : this.#engine.faults.latencyMs
     const go = () => {
       if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return
       this.#engine.counters.framesOut++
@@ -168,7 +171,7 @@ export class Session {
     const engine = this.#engine
     if (message.topic === 'phoenix' && message.event === 'heartbeat') {
       engine.counters.heartbeats++
-      if (engine.clock.now() < engine.faults.stallUntil) return
+      if (!this.faultExempt && engine.clock.now() < engine.faults.stallUntil) return
       return this.#reply(message, 'ok', {})
     }
     if (message.event === 'phx_join' && isRealtimeTopic(message.topic)) return this.#join(message)

@@ -22,9 +22,9 @@ let refCounter = 100
 
 export async function openRaw(
   server: TestServer,
-  options: { vsn?: '1.0.0' | '2.0.0' | null; apikey?: string | null; path?: string; headers?: Record<string, string> } = {},
+  options: { vsn?: '1.0.0' | '2.0.0' | null; apikey?: string | null; path?: string; headers?: Record<string, string>; query?: Record<string, string> } = {},
 ): Promise<RawSocket> {
-  const params = new URLSearchParams()
+  const params = new URLSearchParams(options.query)
   const apikey = options.apikey === undefined ? server.anonKey : options.apikey
   if (apikey !== null) params.set('apikey', apikey)
   const vsn = options.vsn === undefined ? '2.0.0' : options.vsn

@@ -15,7 +15,12 @@ export interface HubOptions {
   }
   circuitBreaker?: { enabled?: boolean; threshold?: number; resetMs?: number }
   limits?: { eventsPerSecond?: number; joinsPerSecond?: number; maxChannels?: number; maxPayloadBytes?: number }
-  outbox?: { maxSize?: number; discardOnSignOut?: boolean }
+  outbox?: {
+    maxSize?: number
+    discardOnSignOut?: boolean
+    /** Queued broadcasts sent ahead of their acknowledgement while the outbox drains (in order). */
+    maxInFlight?: number
+  }
   /** How long a topic stays joined after its last subscriber leaves (covers reloads). */
   leaveGraceMs?: number
   /**
@@ -50,7 +55,7 @@ export const DEFAULT_HUB_OPTIONS = {
   backoff: { initialMs: 1_000, maxMs: 30_000, multiplier: 2, stableAfterMs: 10_000 },
   circuitBreaker: { enabled: true, threshold: 10, resetMs: 120_000 },
   limits: { eventsPerSecond: 100, joinsPerSecond: 100, maxChannels: 100, maxPayloadBytes: 256_000 },
-  outbox: { maxSize: 100, discardOnSignOut: true },
+  outbox: { maxSize: 100, discardOnSignOut: true, maxInFlight: 16 },
   leaveGraceMs: 500,
   deliveryBatchMs: 0,
   hiddenDeliveryMs: 300,
@@ -72,6 +77,7 @@ const NUMBER_RULES: readonly NumberRule[] = [
   { path: 'limits.maxChannels', min: 1, max: 100_000, integer: true },
   { path: 'limits.maxPayloadBytes', min: 1, max: 100_000_000, integer: true },
   { path: 'outbox.maxSize', min: 1, max: 100_000, integer: true },
+  { path: 'outbox.maxInFlight', min: 1, max: 1_000, integer: true },
   { path: 'leaveGraceMs', min: 0, max: 3_600_000 },
   { path: 'deliveryBatchMs', min: 0, max: 1_000 },
   { path: 'hiddenDeliveryMs', min: 0, max: 60_000 },

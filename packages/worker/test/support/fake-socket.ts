@@ -9,11 +9,16 @@ export class FakeSocket {
   /** What new sockets do: open, or fail before opening (a refused handshake). */
   static behaviour: 'open' | 'refuse' = 'open'
   static answerHeartbeats = true
+  /** Whether client broadcasts get their phx_reply, and after how long (server latency). */
+  static answerBroadcasts = true
+  static broadcastReplyDelayMs = 0
 
   static reset(): void {
     FakeSocket.instances = []
     FakeSocket.behaviour = 'open'
     FakeSocket.answerHeartbeats = true
+    FakeSocket.answerBroadcasts = true
+    FakeSocket.broadcastReplyDelayMs = 0
   }
 
   static get open(): FakeSocket[] {
@@ -61,7 +66,10 @@ export class FakeSocket {
       const postgres = (payload?.config?.postgres_changes ?? []).map((b: object, i: number) => ({ ...b, id: 1000 + i }))
       this.serverSend([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: { postgres_changes: postgres } }])
     }
-    if (event === 'phx_leave' || event === 'broadcast') this.serverSend([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: {} }])
+    if (event === 'phx_leave') this.serverSend([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: {} }])
+    if (event === 'broadcast' && FakeSocket.answerBroadcasts) {
+      this.serverSend([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: {} }], FakeSocket.broadcastReplyDelayMs)
+    }
   }
 
   /** Binary kind 3 (a client broadcast, realtime-protocol.md §2.2) as a frame tuple. */
@@ -77,10 +85,10 @@ export class FakeSocket {
   }
 
   /** Delivers a frame from the "server" on the next tick. */
-  serverSend(frame: Frame): void {
+  serverSend(frame: Frame, delayMs = 0): void {
     setTimeout(() => {
       if (this.readyState === 1) this.onmessage?.({ data: JSON.stringify(frame) })
-    }, 0)
+    }, delayMs)
   }
 
   /** The server closes the socket. */
@@ -98,6 +106,11 @@ export class FakeSocket {
     if (this.readyState === 3) return
     this.readyState = 3
     this.onclose?.({ code, reason, wasClean: code === 1000 })
+  }
+
+  /** Client broadcasts in the order they were written to the socket. */
+  broadcasts(): Frame[] {
+    return this.sent.filter((f) => f[3] === 'broadcast')
   }
 
   joins(): Frame[] {
