@@ -10,3 +10,4 @@ export const SERVER_PORT: number
 export const SERVED_APPS: (ServedApp & { name: string })[]
 export const VITE7_DEV_WITHOUT_CONFIG: ServedApp
 export const WEBPACK_CSP_NO_WORKERS: ServedApp
+export const REACT_CHAT: ServedApp
