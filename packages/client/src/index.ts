@@ -10,6 +10,7 @@
  *   .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'orders' }, (p) => console.log(p.new))
  *   .subscribe((status) => console.log(status))
  */
+import { readJwtClaims } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
 import { connectOnServer, connectToHub, connectToInPageHub, connectToWorkerUrl, isServerRuntime, sharedWorkerSupported } from './connect.ts'
 import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions } from './shared-realtime.ts'
@@ -73,15 +74,9 @@ function checkApiKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.trim() === '') {
     throw RealtimeError.of('invalid-argument', 'an API key is required: pass your project\'s anon or publishable key')
   }
-  const parts = key.split('.')
-  if (parts.length !== 3) return
-  try {
-    const claims = JSON.parse(atob(parts[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number }
-    if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) {
-      throw RealtimeError.of('unauthorized', 'the API key has expired; copy the current key from your project settings')
-    }
-  } catch (error) {
-    if (error instanceof RealtimeError) throw error
+  const exp = readJwtClaims(key)?.exp
+  if (typeof exp === 'number' && exp * 1000 < Date.now()) {
+    throw RealtimeError.of('unauthorized', 'the API key has expired; copy the current key from your project settings')
   }
 }
 

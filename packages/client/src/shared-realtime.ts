@@ -26,6 +26,7 @@ import {
   type Finding,
   type PerformanceMetrics,
   percentilesOf,
+  tabLockName,
 } from '@shared-realtime/worker/protocol'
 import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
 import { initialHealth } from './health.ts'
@@ -450,7 +451,7 @@ export class SharedRealtime implements ChannelHost {
     const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
     if (!locks || this.#releaseTabLock) return
     await new Promise<void>((granted) => {
-      void locks.request(`shared-realtime:tab:${this.tabId}`, () => {
+      void locks.request(tabLockName(this.tabId), () => {
         granted()
         return new Promise<void>((release) => (this.#releaseTabLock = release))
       })

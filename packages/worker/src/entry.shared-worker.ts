@@ -5,6 +5,7 @@
 import { createHub } from './hub.ts'
 import { createIdbOutboxStore } from './outbox-store-idb.ts'
 import { createWebLocksLiveness, manualLiveness } from './liveness.ts'
+import { hubLifetimeLockName } from './protocol/names.ts'
 
 interface SharedWorkerScope {
   onconnect: ((event: MessageEvent) => void) | null
@@ -16,7 +17,7 @@ const scope = globalThis as unknown as SharedWorkerScope
 const locks = scope.navigator?.locks
 
 const epoch = crypto.randomUUID()
-const lifetimeLock = `shared-realtime:hub:${epoch}`
+const lifetimeLock = hubLifetimeLockName(epoch)
 // Tabs find a killed worker by this lock: it is released only when this worker ends.
 locks?.request(lifetimeLock, {}, () => new Promise<never>(() => {})).catch(() => {})
 

@@ -22,6 +22,7 @@ import {
   type TabHello,
 } from './protocol/wire.ts'
 import type { DeliveryPort } from './protocol/delivery.ts'
+import { projectKey } from './protocol/names.ts'
 
 export interface HubEnvironment {
   clock?: Clock
@@ -66,7 +67,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
   let closed = false
 
   function projectFor(hello: TabHello) {
-    const key = `${hello.project.realtimeUrl}|${hello.project.apiKey}`
+    const key = projectKey(hello.project)
     let entry = projects.get(key)
     if (!entry) {
       const healthTimer = new Timeout(clock)

@@ -2,6 +2,6 @@
 export { createHub, type Hub, type HubEnvironment } from './hub.ts'
 export { createIdbOutboxStore } from './outbox-store-idb.ts'
 export { createMemoryOutboxStore, type OutboxEntry, type OutboxStore } from './outbox.ts'
-export { createWebLocksLiveness, manualLiveness, tabLockName, type Liveness } from './liveness.ts'
+export { createWebLocksLiveness, manualLiveness, type Liveness } from './liveness.ts'
 export { systemClock, type Clock, type Random } from './clock.ts'
 export * from './protocol/index.ts'

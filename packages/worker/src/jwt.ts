@@ -1,13 +1,7 @@
-/** Reads (never verifies) the claims of a JWT: the hub only needs `sub` to bind outbox entries to a user. */
+import { readJwtClaims } from './protocol/names.ts'
+
+/** The user a token belongs to (`sub`), read not verified: the hub binds outbox entries to it. */
 export function jwtSubject(token: string | null): string | null {
-  if (!token) return null
-  const part = token.split('.')[1]
-  if (!part) return null
-  try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='))
-    const claims = JSON.parse(json) as { sub?: unknown; role?: unknown }
-    return typeof claims.sub === 'string' ? claims.sub : null
-  } catch {
-    return null
-  }
+  const sub = readJwtClaims(token)?.sub
+  return typeof sub === 'string' ? sub : null
 }

@@ -8,9 +8,7 @@ export interface Liveness {
   watch(tabId: string, onGone: () => void): () => void
 }
 
-export function tabLockName(tabId: string): string {
-  return `shared-realtime:tab:${tabId}`
-}
+import { tabLockName } from './protocol/names.ts'
 
 interface LockManagerLike {
   request(name: string, options: { signal?: AbortSignal }, callback: () => unknown): Promise<unknown>

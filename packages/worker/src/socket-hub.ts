@@ -18,6 +18,7 @@ import { Outbox, type OutboxStore } from './outbox.ts'
 import { Pacer } from './pacer.ts'
 import { qualityOf } from './quality.ts'
 import { jwtSubject } from './jwt.ts'
+import { projectKey } from './protocol/names.ts'
 import { errorPayload, type RealtimeErrorPayload } from './protocol/errors.ts'
 import type { HealthSnapshot } from './protocol/health.ts'
 import type { ResolvedHubOptions } from './protocol/options.ts'
@@ -79,7 +80,7 @@ export class SocketHub {
   constructor(o: SocketHubOptions) {
     this.#o = o
     this.project = o.project
-    this.key = `${o.project.realtimeUrl}|${o.project.apiKey}`
+    this.key = projectKey(o.project)
     this.options = o.options
     const now = o.clock.now()
     this.#conn = initialConnectionState(now)

@@ -5,5 +5,6 @@ export * from './health.ts'
 export * from './validate.ts'
 export * from './metrics.ts'
 export * from './delivery.ts'
+export * from './names.ts'
 // The clock is shared with the tab client (delivery options time through it); no dependencies.
 export { systemClock, Timeout, type Clock } from '../clock.ts'
