@@ -3,9 +3,10 @@
  * realtime-js's REST fallback and `httpSend()` call them (realtime-protocol.md §14). Both answer 202.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorizeWrite, emptyPolicies } from './db/authorization.ts'
-import type { BroadcastEncoding, RealtimeEngine } from './realtime/engine.ts'
-import { bearer, readBody, sendJson } from './http-util.ts'
+import { authorizeWrite, emptyPolicies } from '../db/authorization.ts'
+import { bearer, readBody, sendJson } from '../http.ts'
+import { roomKeyOf } from '../realtime/channel.ts'
+import type { BroadcastEncoding, RealtimeEngine } from '../realtime/engine.ts'
 
 const SINGLE_PATH = /^\/realtime\/v1\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/
 const BATCH_PATH = '/realtime/v1/api/broadcast'
@@ -63,8 +64,8 @@ export function createBroadcastHandler(engine: RealtimeEngine) {
     for (const m of parsed.messages) {
       if (m.private && !(await mayWrite(m.topic))) continue
       const topic = `realtime:${m.topic}`
-      engine.events.add()
-      engine.broadcast(`${m.private ? 'private' : 'public'}:${topic}`, topic, m.event, m.payload ?? {}, null, m.encoding)
+      engine.quotas.countEvent()
+      engine.broadcast(roomKeyOf(topic, m.private), topic, m.event, m.payload ?? {}, null, m.encoding)
     }
     sendJson(res, 202, undefined)
   }

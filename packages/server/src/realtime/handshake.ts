@@ -5,10 +5,11 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocketServer } from 'ws'
-import { sleep } from './clock.ts'
-import { SUPPORTED_VSN, type Vsn } from './realtime/codec.ts'
-import type { RealtimeEngine } from './realtime/engine.ts'
-import { Session } from './realtime/session.ts'
+import { sleep } from '../clock.ts'
+import { isRefusing } from '../dev/faults.ts'
+import { SUPPORTED_VSN, type Vsn } from './codec.ts'
+import type { RealtimeEngine } from './engine.ts'
+import { Session } from './session.ts'
 
 export const WEBSOCKET_PATHS: readonly string[] = ['/realtime/v1/websocket', '/socket/websocket']
 
@@ -21,7 +22,7 @@ const STATUS_TEXT: Record<number, string> = {
 }
 
 export interface UpgradeHandlerOptions {
-  engine: RealtimeEngine
+  engine: RealtimeEngine<Session>
   wss: WebSocketServer
   /** The real server sleeps 2000 ms before answering a refused handshake. */
   connectErrorDelayMs: number
@@ -42,7 +43,7 @@ export function createUpgradeHandler({ engine, wss, connectErrorDelayMs }: Upgra
       )
     }
     if (!WEBSOCKET_PATHS.includes(url.pathname)) return refuse(404)
-    if (engine.clock.now() < engine.faults.refuseUntil) return refuse(503)
+    if (isRefusing(engine.faults, engine.clock.now())) return refuse(503)
     const vsn = url.searchParams.get('vsn') ?? '1.0.0'
     if (!(SUPPORTED_VSN as readonly string[]).includes(vsn)) return refuse(403)
     // The header wins over the query parameter.
@@ -52,7 +53,7 @@ export function createUpgradeHandler({ engine, wss, connectErrorDelayMs }: Upgra
     if (!verified.ok) return refuse(401, verified.error.message)
     const limits = engine.limits
     if (engine.concurrentUsers() >= limits.maxConcurrentUsers) return refuse(429, 'Too many connected users')
-    if (engine.joins.rate() > limits.maxJoinsPerSecond) return refuse(429, 'Too many joins per second')
+    if (engine.quotas.overJoinRate()) return refuse(429, 'Too many joins per second')
     if (socket.destroyed) return
     wss.handleUpgrade(req, socket, head, (ws) => {
       new Session(engine, ws, vsn as Vsn, String(key))
