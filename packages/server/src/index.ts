@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './clock.ts'
 import { openDatabase } from './db/database.ts'
 import type { LocalDatabase } from './db/types.ts'
 import { createControlApi } from './dev/control-api.ts'
-import { CORS_HEADERS, sendJson } from './http.ts'
+import { corsHeaders, sendJson } from './http.ts'
 import { RealtimeEngine, type EngineStats } from './realtime/engine.ts'
 import { createUpgradeHandler } from './realtime/handshake.ts'
 import { resolveLimits, type Limits } from './realtime/limits.ts'
@@ -114,7 +114,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Realtim
       if (url.pathname.startsWith('/realtime/v1/api/broadcast')) return await broadcast(req, res, url)
       if (await rest(req, res)) return
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, CORS_HEADERS)
+        res.writeHead(204, corsHeaders(req))
         return void res.end()
       }
       sendJson(res, 404, { error: `not found: ${url.pathname}` })

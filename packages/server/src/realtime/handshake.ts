@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import type { WebSocketServer } from 'ws'
 import { sleep } from '../clock.ts'
 import { isRefusing } from '../dev/faults.ts'
+import { headerValue } from '../http.ts'
 import { SUPPORTED_VSN, type Vsn } from './codec.ts'
 import type { RealtimeEngine } from './engine.ts'
 import { Session } from './session.ts'
@@ -47,8 +48,7 @@ export function createUpgradeHandler({ engine, wss, connectErrorDelayMs }: Upgra
     const vsn = url.searchParams.get('vsn') ?? '1.0.0'
     if (!(SUPPORTED_VSN as readonly string[]).includes(vsn)) return refuse(403)
     // The header wins over the query parameter.
-    const header = req.headers['x-api-key']
-    const key = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('apikey')
+    const key = headerValue(req, 'x-api-key') ?? url.searchParams.get('apikey')
     const verified = await engine.verifier.verify(key, engine.clock.now())
     if (!verified.ok) return refuse(401, verified.error.message)
     const limits = engine.limits

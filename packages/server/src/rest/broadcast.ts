@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { authorizeWrite, emptyPolicies } from '../db/authorization.ts'
-import { bearer, readBody, sendJson } from '../http.ts'
+import { bearer, headerValue, readBody, sendJson } from '../http.ts'
 import { roomKeyOf } from '../realtime/channel.ts'
 import type { BroadcastEncoding, RealtimeEngine } from '../realtime/engine.ts'
 
@@ -32,8 +32,7 @@ export function createBroadcastHandler(engine: RealtimeEngine) {
     const single = SINGLE_PATH.exec(url.pathname)
     if (!single && url.pathname !== BATCH_PATH) return sendJson(res, 404, { error: `not found: ${url.pathname}` })
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' })
-    const header = req.headers.apikey
-    const key = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('apikey') ?? bearer(req)
+    const key = headerValue(req, 'apikey') ?? url.searchParams.get('apikey') ?? bearer(req)
     const apiKey = await verify(key)
     if (!apiKey.ok) return sendJson(res, 401, { error: apiKey.error.message })
     // The user token (Authorization) decides private-channel access; the API key alone otherwise.

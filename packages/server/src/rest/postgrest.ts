@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JwtVerifier } from '../auth.ts'
 import type { LocalDatabase } from '../db/types.ts'
+import { applyCors, bearer, BodyTooLargeError, headerValue, readBody, sendJsonText } from '../http.ts'
 import { fromDatabaseError, RestError, singleObjectError } from './errors.ts'
 import {
   columnOf, loadTable, nonNegativeInt, orderClause, Params, quoteIdent, selectList, tableRef, whereClause,
@@ -33,7 +34,7 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== '/rest/v1' && !url.pathname.startsWith('/rest/v1/')) return false
-    setCorsHeaders(req, res)
+    applyCors(res)
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { 'Content-Length': '0' }).end()
       return true
@@ -53,27 +54,15 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
 const MAX_BODY_BYTES = 16 * 1024 * 1024
 const OBJECT_MEDIA_TYPE = 'application/vnd.pgrst.object+json'
 
-function setCorsHeaders(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', '*')
-  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PATCH, DELETE, OPTIONS')
-  const asked = req.headers['access-control-request-headers']
-  res.setHeader(
-    'Access-Control-Allow-Headers',
-    asked ?? 'authorization, x-client-info, apikey, content-type, prefer, accept-profile, content-profile, range, x-supabase-api-version',
-  )
-  res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Location, Location, Preference-Applied')
-  res.setHeader('Access-Control-Max-Age', '86400')
-}
-
 async function authorize(verifier: JwtVerifier, req: IncomingMessage, url: URL): Promise<void> {
-  const apikey = header(req, 'apikey') ?? url.searchParams.get('apikey')
-  const bearer = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]
-  if (!apikey && !bearer) {
+  const apikey = headerValue(req, 'apikey') ?? url.searchParams.get('apikey')
+  const token = bearer(req)
+  if (!apikey && !token) {
     throw new RestError(401, 'PGRST302', 'No API key found in request', null, 'No `apikey` request header or url param was found.')
   }
-  for (const token of [apikey, bearer]) {
-    if (!token) continue
-    const result = await verifier.verify(token)
+  for (const candidate of [apikey, token]) {
+    if (!candidate) continue
+    const result = await verifier.verify(candidate)
     if (!result.ok) {
       if (result.error.kind === 'expired') throw new RestError(401, 'PGRST303', 'JWT expired')
       throw new RestError(401, 'PGRST301', result.error.message)
@@ -85,7 +74,7 @@ async function route(db: LocalDatabase, req: IncomingMessage, res: ServerRespons
   const segments = url.pathname.slice('/rest/v1'.length).split('/').filter(Boolean).map(decodeURIComponent)
   const method = req.method ?? 'GET'
   const read = method === 'GET' || method === 'HEAD'
-  const schema = header(req, read ? 'accept-profile' : 'content-profile') ?? 'public'
+  const schema = headerValue(req, read ? 'accept-profile' : 'content-profile') ?? 'public'
   await checkSchema(db, schema)
   if (segments.length === 0) {
     if (!read) throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
@@ -103,7 +92,7 @@ async function route(db: LocalDatabase, req: IncomingMessage, res: ServerRespons
   switch (method) {
     case 'GET':
     case 'HEAD':
-      return readRows(db, res, table, url.searchParams, options, method === 'HEAD', header(req, 'range'))
+      return readRows(db, res, table, url.searchParams, options, method === 'HEAD', headerValue(req, 'range'))
     case 'POST':
       return insertRows(db, res, table, url.searchParams, options, await readJson(req))
     case 'PATCH':
@@ -125,9 +114,9 @@ interface RequestOptions {
 }
 
 function requestOptions(req: IncomingMessage): RequestOptions {
-  const accept = header(req, 'accept') ?? ''
+  const accept = headerValue(req, 'accept') ?? ''
   const prefer = new Map<string, string>()
-  for (const token of (header(req, 'prefer') ?? '').split(',')) {
+  for (const token of (headerValue(req, 'prefer') ?? '').split(',')) {
     const [key, value = ''] = token.trim().split('=')
     if (key) prefer.set(key, value)
   }
@@ -297,31 +286,23 @@ async function openApi(db: LocalDatabase, schema: string): Promise<string> {
   return JSON.stringify({ swagger: '2.0', info: { title: 'shared-realtime local REST (PostgREST subset)', version: '0.1.0' }, paths })
 }
 
+/** A PostgREST JSON reply; `.single()` answers carry the object media type. */
+function sendJson(res: ServerResponse, status: number, body: string, head = false, object = false): void {
+  sendJsonText(res, status, body, { contentType: `${object ? OBJECT_MEDIA_TYPE : 'application/json'}; charset=utf-8`, head })
+}
+
+/** The request body as JSON: 413 above 16 MiB, 400 when empty or invalid, as PostgREST answers. */
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new RestError(413, 'PGRST413', 'Payload Too Large')
-    chunks.push(chunk as Buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
+  let body: Buffer
   try {
-    return JSON.parse(text)
+    body = await readBody(req, MAX_BODY_BYTES)
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) throw new RestError(413, 'PGRST413', 'Payload Too Large')
+    throw error
+  }
+  try {
+    return JSON.parse(body.toString('utf8'))
   } catch {
     throw new RestError(400, 'PGRST102', 'Empty or invalid json')
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: string, head = false, object = false): void {
-  res.writeHead(status, {
-    'Content-Type': `${object ? OBJECT_MEDIA_TYPE : 'application/json'}; charset=utf-8`,
-    'Content-Length': Buffer.byteLength(body),
-  })
-  res.end(head ? undefined : body)
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value[0] : value
 }
