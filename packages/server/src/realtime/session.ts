@@ -7,7 +7,7 @@ import { createTimerSet, type TimerSet } from '../clock.ts'
 import { fetchReplay, REPLAY_FAILED } from '../db/broadcast-from-database.ts'
 import type { StoredBroadcast } from '../db/types.ts'
 import { isStalled } from '../dev/faults.ts'
-import { canReadPresence, isRealtimeTopic, type ChannelJoin, type Subscriber } from './channel.ts'
+import { canReadPresence, isCurrent, isRealtimeTopic, type ChannelJoin, type Subscriber } from './channel.ts'
 import { prepareJoin } from './channel-join.ts'
 import { handleAccessToken, handleBroadcast, handlePresence, type PushContext } from './channel-pushes.ts'
 import { decodeBinary, decodeText, encodeText, FrameError, type DecodedMessage, type Message, type Vsn } from './codec.ts'
@@ -15,11 +15,10 @@ import type { RealtimeEngine } from './engine.ts'
 import { createFrameWriter, type FrameWriter } from './frame-writer.ts'
 import { subscribePostgres, type PostgresSubscriptionContext } from './postgres-subscription.ts'
 import { deliverStored } from './stored-broadcast-router.ts'
+import { expiredReason, expiryCheckDelay, forcedExpiryReason } from './token-expiry.ts'
 
 /** Frames above this are refused with close 1009, as the real server does (§1.2). */
 export const MAX_FRAME_BYTES = 5_000_000
-/** Token expiry is re-checked at least this often (§11). */
-const MAX_EXPIRY_CHECK_MS = 5 * 60_000
 
 export class Session implements Subscriber {
   readonly joins = new Map<string, ChannelJoin>()
@@ -252,28 +251,27 @@ export class Session implements Subscriber {
   armExpiry(join: ChannelJoin): void {
     const clock = this.#engine.clock
     clock.clearTimeout(join.expiryTimer)
-    const msLeft = join.claims.exp * 1000 - clock.now()
-    join.expiryTimer = clock.setTimeout(() => this.#checkExpiry(join), Math.max(0, Math.min(MAX_EXPIRY_CHECK_MS, msLeft)))
+    join.expiryTimer = clock.setTimeout(() => this.#checkExpiry(join), expiryCheckDelay(join.claims.exp, clock.now()))
   }
 
   #checkExpiry(join: ChannelJoin): void {
-    if (this.joins.get(join.topic) !== join) return
-    const secondsAgo = Math.floor(this.#engine.clock.now() / 1000) - join.claims.exp
-    if (secondsAgo >= 0) this.closeChannel(join, `Token has expired ${secondsAgo} seconds ago`)
+    if (!isCurrent(join)) return
+    const reason = expiredReason(join.claims.exp, this.#engine.clock.now())
+    if (reason) this.closeChannel(join, reason)
     else this.armExpiry(join)
   }
 
   /** `/_dev/expire-tokens`: treats every channel token of this socket as expired now. */
   expireTokens(): number {
     const joins = [...this.joins.values()]
-    const nowSeconds = Math.floor(this.#engine.clock.now() / 1000)
-    for (const join of joins) this.closeChannel(join, `Token has expired ${Math.max(0, nowSeconds - join.claims.exp)} seconds ago`)
+    const now = this.#engine.clock.now()
+    for (const join of joins) this.closeChannel(join, forcedExpiryReason(join.claims.exp, now))
     return joins.length
   }
 
   /** The server ends one channel: a system error with the reason, then phx_close; the socket stays. */
   closeChannel(join: ChannelJoin, reason: string): void {
-    if (this.joins.get(join.topic) !== join) return
+    if (!isCurrent(join)) return
     this.#engine.log(`channel ${join.topic} closed by the server: ${reason}`)
     this.system(join, 'system', 'error', reason)
     this.#sendClose(join)
@@ -281,7 +279,7 @@ export class Session implements Subscriber {
   }
 
   #drop(join: ChannelJoin): void {
-    if (this.joins.get(join.topic) === join) this.joins.delete(join.topic)
+    if (isCurrent(join)) this.joins.delete(join.topic)
     this.#forget(join)
   }
 
