@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JwtVerifier } from '../auth.ts'
 import type { LocalDatabase } from '../db/types.ts'
-import { applyCors, bearer, BodyTooLargeError, headerValue, readBody, sendJsonText } from '../http.ts'
+import { applyCors, bearer, headerValue } from '../http.ts'
 import { fromDatabaseError, RestError, singleObjectError } from './errors.ts'
 import {
   columnOf, loadTable, nonNegativeInt, orderClause, Params, quoteIdent, selectList, tableRef, whereClause,
   type TableInfo,
 } from './query.ts'
+import { readRestJson, requestOptions, sendRestJson, type RequestOptions } from './request.ts'
 
 /**
  * A small PostgREST-compatible subset at `/rest/v1/<table>`, enough for `@supabase/supabase-js`'s
@@ -45,14 +46,12 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
     } catch (error) {
       const rest = fromDatabaseError(error)
       if (rest.status >= 500) console.error('[realtime-local] REST error', error)
-      sendJson(res, rest.status, JSON.stringify(rest.body))
+      sendRestJson(res, rest.status, JSON.stringify(rest.body))
     }
     return true
   }
 }
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024
-const OBJECT_MEDIA_TYPE = 'application/vnd.pgrst.object+json'
 
 async function authorize(verifier: JwtVerifier, req: IncomingMessage, url: URL): Promise<void> {
   const apikey = headerValue(req, 'apikey') ?? url.searchParams.get('apikey')
@@ -78,7 +77,7 @@ async function route(db: LocalDatabase, req: IncomingMessage, res: ServerRespons
   await checkSchema(db, schema)
   if (segments.length === 0) {
     if (!read) throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
-    return sendJson(res, 200, await openApi(db, schema), method === 'HEAD')
+    return sendRestJson(res, 200, await openApi(db, schema), method === 'HEAD')
   }
   if (segments[0] === 'rpc') {
     throw new RestError(404, 'PGRST202', `Could not find the function ${schema}.${segments[1] ?? ''} in the schema cache`, null, 'RPC is not supported by the local server')
@@ -94,40 +93,13 @@ async function route(db: LocalDatabase, req: IncomingMessage, res: ServerRespons
     case 'HEAD':
       return readRows(db, res, table, url.searchParams, options, method === 'HEAD', headerValue(req, 'range'))
     case 'POST':
-      return insertRows(db, res, table, url.searchParams, options, await readJson(req))
+      return insertRows(db, res, table, url.searchParams, options, await readRestJson(req))
     case 'PATCH':
-      return updateRows(db, res, table, url.searchParams, options, await readJson(req))
+      return updateRows(db, res, table, url.searchParams, options, await readRestJson(req))
     case 'DELETE':
       return deleteRows(db, res, table, url.searchParams, options)
     default:
       throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
-  }
-}
-
-interface RequestOptions {
-  single: boolean
-  stripNulls: boolean
-  representation: boolean
-  count: boolean
-  missingDefault: boolean
-  resolution: 'merge' | 'ignore' | null
-}
-
-function requestOptions(req: IncomingMessage): RequestOptions {
-  const accept = headerValue(req, 'accept') ?? ''
-  const prefer = new Map<string, string>()
-  for (const token of (headerValue(req, 'prefer') ?? '').split(',')) {
-    const [key, value = ''] = token.trim().split('=')
-    if (key) prefer.set(key, value)
-  }
-  const resolution = prefer.get('resolution')
-  return {
-    single: accept.includes(OBJECT_MEDIA_TYPE),
-    stripNulls: accept.includes('nulls=stripped'),
-    representation: prefer.get('return') === 'representation',
-    count: ['exact', 'planned', 'estimated'].includes(prefer.get('count') ?? ''),
-    missingDefault: prefer.get('missing') === 'default',
-    resolution: resolution === 'merge-duplicates' ? 'merge' : resolution === 'ignore-duplicates' ? 'ignore' : null,
   }
 }
 
@@ -157,7 +129,7 @@ async function readRows(
   const count = options.count ? Number(rows[0].total) : null
   res.setHeader('Content-Range', `${n ? `${offset}-${offset + n - 1}` : '*'}/${count ?? '*'}`)
   if (options.single && n !== 1) throw singleObjectError(n)
-  sendJson(res, 200, options.single ? firstElement(body) : body, head, options.single)
+  sendRestJson(res, 200, options.single ? firstElement(body) : body, head, options.single)
 }
 
 async function insertRows(
@@ -252,7 +224,7 @@ async function sendMutation(
     res.writeHead(status === 201 ? 201 : 204, { 'Content-Length': '0' }).end()
     return
   }
-  sendJson(res, status, options.single ? firstElement(rows[0].body ?? '[]') : (rows[0].body ?? '[]'), false, options.single)
+  sendRestJson(res, status, options.single ? firstElement(rows[0].body ?? '[]') : (rows[0].body ?? '[]'), false, options.single)
 }
 
 function aggregate(options: RequestOptions): string {
@@ -284,25 +256,4 @@ async function openApi(db: LocalDatabase, schema: string): Promise<string> {
   )
   const paths = Object.fromEntries(rows.map((r) => [`/${r.name}`, {}]))
   return JSON.stringify({ swagger: '2.0', info: { title: 'shared-realtime local REST (PostgREST subset)', version: '0.1.0' }, paths })
-}
-
-/** A PostgREST JSON reply; `.single()` answers carry the object media type. */
-function sendJson(res: ServerResponse, status: number, body: string, head = false, object = false): void {
-  sendJsonText(res, status, body, { contentType: `${object ? OBJECT_MEDIA_TYPE : 'application/json'}; charset=utf-8`, head })
-}
-
-/** The request body as JSON: 413 above 16 MiB, 400 when empty or invalid, as PostgREST answers. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let body: Buffer
-  try {
-    body = await readBody(req, MAX_BODY_BYTES)
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) throw new RestError(413, 'PGRST413', 'Payload Too Large')
-    throw error
-  }
-  try {
-    return JSON.parse(body.toString('utf8'))
-  } catch {
-    throw new RestError(400, 'PGRST102', 'Empty or invalid json')
-  }
 }
