@@ -17,8 +17,8 @@
  *
  * Known violations (cycles in the worker and the client that other redesign branches remove) are
  * listed in `.dependency-cruiser-known-violations.json` and ignored with `--ignore-known`; any new
- * violation fails. Regenerate that file once they are gone:
- *   npx depcruise --config .dependency-cruiser.cjs --baseline .dependency-cruiser-known-violations.json <the same paths as check:deps>
+ * violation fails. Regenerate that file (after the other redesigns land, or when a known violation is
+ * fixed) with `npm run check:deps:baseline`, which cruises the same paths as `check:deps`.
  */
 
 module.exports = {
