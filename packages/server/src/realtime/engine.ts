@@ -46,9 +46,9 @@ const zeroCounters = (): Counters => ({ socketsTotal: 0, joinsTotal: 0, framesIn
 /** `S`: the sockets' full type, for the control API (the engine itself uses only `Subscriber`). */
 export class RealtimeEngine<S extends Subscriber = Subscriber> implements ChangeRouterHost, StoredBroadcastHost {
   /** Open sockets; changed through `connect`/`disconnect`. */
-  readonly sessions = new Set<S>()
+  #sessions = new Set<S>()
   /** roomKey (`public:realtime:x` / `private:realtime:x`) → the channel joins subscribed to it. */
-  readonly rooms = new Map<string, Set<ChannelJoin>>()
+  #rooms = new Map<string, Set<ChannelJoin>>()
   /** Written by the control API only (`src/dev/`). */
   readonly faults: Faults = createFaults()
   readonly options: EngineOptions
@@ -70,6 +70,14 @@ export class RealtimeEngine<S extends Subscriber = Subscriber> implements Change
       options.db.onChange((change) => this.#enqueue(() => routeChange(this, change))),
       options.db.onBroadcast((message) => this.#enqueue(() => routeStored(this, message))),
     ]
+  }
+
+  get sessions(): ReadonlySet<S> {
+    return this.#sessions
+  }
+
+  get rooms(): ReadonlyMap<string, ReadonlySet<ChannelJoin>> {
+    return this.#rooms
   }
 
   get db(): LocalDatabase {
@@ -104,12 +112,12 @@ export class RealtimeEngine<S extends Subscriber = Subscriber> implements Change
 
   /** Registers an open socket; returns its number since the start (or the last reset). */
   connect(session: S): number {
-    this.sessions.add(session)
+    this.#sessions.add(session)
     return ++this.#counters.socketsTotal
   }
 
   disconnect(session: S): void {
-    this.sessions.delete(session)
+    this.#sessions.delete(session)
   }
 
   countFrameIn(bytes: number): void {
@@ -144,22 +152,22 @@ export class RealtimeEngine<S extends Subscriber = Subscriber> implements Change
   // ---- rooms ---------------------------------------------------------------------------
 
   room(roomKey: string): ReadonlySet<ChannelJoin> | undefined {
-    return this.rooms.get(roomKey)
+    return this.#rooms.get(roomKey)
   }
 
   /** An admitted channel enters its room (and counts as a join). */
   addToRoom(join: ChannelJoin): void {
-    let room = this.rooms.get(join.roomKey)
-    if (!room) this.rooms.set(join.roomKey, (room = new Set()))
+    let room = this.#rooms.get(join.roomKey)
+    if (!room) this.#rooms.set(join.roomKey, (room = new Set()))
     room.add(join)
     this.#counters.joinsTotal++
   }
 
   /** A channel that ends leaves its room and its presences (the real server: process exit). */
   removeFromRoom(join: ChannelJoin): void {
-    const room = this.rooms.get(join.roomKey)
+    const room = this.#rooms.get(join.roomKey)
     if (!room?.delete(join)) return
-    if (room.size === 0) this.rooms.delete(join.roomKey)
+    if (room.size === 0) this.#rooms.delete(join.roomKey)
     this.untrack(join)
   }
 
@@ -168,7 +176,7 @@ export class RealtimeEngine<S extends Subscriber = Subscriber> implements Change
    * refuses broadcasts get none. Returns the number of deliveries.
    */
   broadcast(roomKey: string, topic: string, event: string, payload: unknown, from: ChannelJoin | null, encoding: BroadcastEncoding): number {
-    const room = this.rooms.get(roomKey)
+    const room = this.#rooms.get(roomKey)
     if (!room) return 0
     const message = { type: 'broadcast', event, payload }
     let delivered = 0
@@ -228,7 +236,7 @@ export class RealtimeEngine<S extends Subscriber = Subscriber> implements Change
 
   /** Diffs go to every presence-enabled subscriber of the room, the tracker included (§7). */
   #presenceDiff(from: ChannelJoin, diff: PresenceDiff): void {
-    const room = this.rooms.get(from.roomKey)
+    const room = this.#rooms.get(from.roomKey)
     if (!room) return
     let delivered = 0
     for (const join of room) {
