@@ -19,7 +19,7 @@ export interface ClientHandle {
   holdConnections(): () => void
   /** Replaces the hub behind the endpoint (the old one keeps whatever state the test gave it). */
   restartHub(): StubHub
-  /** Lets the MessageChannel and microtask queue run until `check` passes (fake timers do not advance). */
+  /** Lets MessageChannel messages and microtasks run until `check` passes; fake time does not move meanwhile. */
   until(check: () => unknown, what?: string): Promise<void>
   cleanup(): Promise<void>
 }
@@ -28,6 +28,10 @@ export interface SetupClientOptions extends Partial<ResolvedClientConfig> {
   /** Configures the first hub (and the locks it holds) before the client says hello. */
   prepare?: (hub: StubHub, locks: FakeLocks) => void
 }
+
+// Captured before any test installs fake timers: a real macrotask turn lets port messages through.
+const realSetImmediate = globalThis.setImmediate
+const realTurn = () => new Promise<void>((resolve) => realSetImmediate(() => resolve()))
 
 export function setupClient({ prepare, ...config }: SetupClientOptions = {}): ClientHandle {
   vi.useFakeTimers()
@@ -69,9 +73,11 @@ export function setupClient({ prepare, ...config }: SetupClientOptions = {}): Cl
       return next
     },
     async until(check, what = 'condition') {
-      await vi.waitFor(() => {
-        if (!check()) throw new Error(`still waiting for ${what}`)
-      }, { timeout: 5_000, interval: 5 })
+      for (let turn = 0; turn < 2_000; turn++) {
+        if (check()) return
+        await realTurn()
+      }
+      throw new Error(`still waiting for ${what}`)
     },
     async cleanup() {
       const closing = realtime.close()
