@@ -6,43 +6,28 @@
  *   auth/token-source.ts    the token and its refresh
  *   delivery/               the delivery port, the event demux, and each callback's delivery options
  *   channel-registry.ts     the tab's channels by topic and by subscription
+ *   hub-host.ts             what the tab does on hello, a delivery frame, a lost hub and a new one
  *   page-lifecycle.ts       what the page tells the hub (network, visibility, pagehide, bfcache)
  * Everything with a socket lives in the worker.
  */
-import {
-  DEFAULT_HUB_OPTIONS,
-  resolveHubOptions,
-  systemClock,
-  validateHubOptions,
-  type BindingSpec,
-  type Clock,
-  type ConnectionQuality,
-  type ConnectionStatus,
-  type ControlCommand,
-  type HealthSnapshot,
-  type HubOptions,
-  type SendStatus,
-  type SubscribeRequest,
-  type Alert,
-  type AlertRule,
-  type Finding,
-  type PerformanceMetrics,
-} from '@shared-realtime/worker/protocol'
+import { DEFAULT_HUB_OPTIONS, resolveHubOptions, systemClock, validateHubOptions } from '@shared-realtime/worker/protocol'
+import type { Alert, AlertRule, BindingSpec, Clock, ConnectionQuality, ConnectionStatus, ControlCommand, Finding } from '@shared-realtime/worker/protocol'
+import type { HealthSnapshot, HubOptions, PerformanceMetrics, SendStatus, SubscribeRequest } from '@shared-realtime/worker/protocol'
 import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
 import { ChannelRegistry } from './channel-registry.ts'
 import type { ResolvedClientConfig } from './client-options.ts'
 import { RealtimeError, afterClose } from './errors.ts'
 import { Listeners, type Unsubscribe } from './disposable.ts'
-import { listenToPage, pageState } from './page-lifecycle.ts'
+import { listenToPage } from './page-lifecycle.ts'
 import { ManagedSubscriptions, type ManagedBatchOptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
-import { HubConnection, type HubCall } from './hub/hub-connection.ts'
+import { HubConnection } from './hub/hub-connection.ts'
+import { createHubHost } from './hub-host.ts'
 import { pageLocks } from './hub/tab-lock.ts'
 import { HealthMirror } from './health/health-mirror.ts'
 import { initialHealth } from './health/initial-health.ts'
 import { DeliveryLatency } from './health/delivery-latency.ts'
 import { createMetricsPoller, type MetricsPoller } from './health/metrics-poller.ts'
 import { createTokenSource, type TokenSource } from './auth/token-source.ts'
-import { demuxFrame } from './delivery/event-demux.ts'
 
 export type { SharedRealtimeOptions, ResolvedClientConfig } from './client-options.ts'
 
@@ -91,27 +76,7 @@ export class SharedRealtime implements ChannelHost {
         hubCheckIntervalMs: config.hubCheckIntervalMs,
         locks: config.locks ?? pageLocks,
       },
-      {
-        hello: () => ({ token: this.#tokens.current ?? null, tokenPending: this.#tokens.pending, ...pageState() }),
-        timeoutMs: () => this.#health.timeoutMs,
-        onFrame: (frame) =>
-          demuxFrame(frame, this.clock.now(), {
-            health: (health) => this.#health.set(health),
-            refreshToken: () => void this.#tokens.refresh(),
-            alert: (alert) => this.#alertListeners.emit(alert),
-            channel: (id) => this.#channels.bySubscription(id),
-            latency: (ms) => this.#latency.record(ms),
-          }),
-        connected: (conn, restarted) => {
-          this.#health.set(conn.health)
-          if (this.#tokens.current === undefined && this.#config.accessToken) void this.#tokens.refresh()
-          this.#hubListeners.emit({ epoch: conn.epoch, restarted })
-        },
-        lost: (error, since) => {
-          for (const channel of this.#channels.all()) channel.hubLost(error, since)
-        },
-        restore: (call) => this.#restore(call),
-      },
+      createHubHost({ clock: this.clock, health: this.#health, tokens: this.#tokens, channels: this.#channels, latency: this.#latency, alerts: this.#alertListeners, hubConnected: this.#hubListeners }),
     )
     this.#hub.start()
     this.#stopListeningToPage = listenToPage({
@@ -340,13 +305,6 @@ export class SharedRealtime implements ChannelHost {
   }
 
   // ---- internals ---------------------------------------------------------------------------
-
-  /** Re-registers this tab on a new hub, without the app doing anything: its token, then its channels. */
-  async #restore(call: HubCall): Promise<void> {
-    const token = this.#tokens.current
-    if (token !== undefined) await call('setAuth()', (api) => api.setAuth(token))
-    await this.#channels.restore(call)
-  }
 
   async #control(command: ControlCommand): Promise<void> {
     await this.#hub.call(`${command}()`, (api) => api.control(command))
