@@ -82,7 +82,7 @@ export class SharedRealtime implements ChannelHost {
     this.#stopListeningToPage = listenToPage({
       hint: (hint) => this.#hub.hint(hint),
       goodbye: () => this.#hub.goodbye(),
-      restored: () => this.#hub.reconnect(),
+      restored: () => this.#hub.replaceHub(),
     })
   }
 

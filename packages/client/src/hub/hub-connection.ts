@@ -137,7 +137,7 @@ export class HubConnection {
   }
 
   /** Treats the current hub as gone and connects again (the page came back from the back/forward cache). */
-  reconnect(): void {
+  replaceHub(): void {
     if (this.#conn) this.#replace(this.#conn)
   }
 
