@@ -78,7 +78,6 @@ export class SharedRealtime implements ChannelHost {
       },
       createHubHost({ clock: this.clock, health: this.#health, tokens: this.#tokens, channels: this.#channels, latency: this.#latency, alerts: this.#alertListeners, hubConnected: this.#hubListeners }),
     )
-    this.#hub.start()
     this.#stopListeningToPage = listenToPage({
       hint: (hint) => this.#hub.hint(hint),
       goodbye: () => this.#hub.goodbye(),

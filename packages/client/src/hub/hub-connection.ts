@@ -54,7 +54,6 @@ export interface HubConnectionHost {
 /**
  * @example
  * const hub = new HubConnection(options, host)
- * hub.start()
  * const status = await hub.call('send()', (api) => api.send(id, message, { messageId }))
  */
 export class HubConnection {
@@ -63,7 +62,7 @@ export class HubConnection {
   #clock: Clock
   #tabLock: TabLock
   #conn: Connection | null = null
-  #ready: Promise<Connection> = Promise.reject(RealtimeError.of('protocol', 'the hub connection was not started'))
+  #ready: Promise<Connection>
   #restarting: Promise<Connection> | null = null
   #closed = false
   /** When a hub last answered or delivered: a lost hub's outage starts here. */
@@ -78,11 +77,7 @@ export class HubConnection {
     this.#clock = options.clock
     this.#tabLock = createTabLock(options.tabId, options.locks)
     this.#retryTimer = new Timeout(options.clock)
-    this.#ready.catch(() => {})
-  }
-
-  /** Connects to the first hub; until it answers, calls wait for it. */
-  start(): void {
+    // Connects to the first hub at once; calls wait for it. The host hears from it only asynchronously.
     this.#ready = this.#connect(false)
     this.#ready.catch(() => this.#retryLater())
   }
