@@ -19,7 +19,7 @@ export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts
 export { SharedChannel, type BroadcastPayload, type PostgresChangesFilter, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
 export { RealtimeError } from './errors.ts'
 export { initialHealth } from './health/initial-health.ts'
-export { mountDebugPanel } from './devtools/debug-panel.ts'
+export { mountDebugPanel } from './devtools/mount-debug-panel.ts'
 export { connectToHub, connectToInPageHub, connectToWorkerUrl, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
 export { unsubscriber, type Unsubscribe } from './disposable.ts'
 export type { ManagedBatchOptions, ManagedSubscriptionOptions } from './managed-subscriptions.ts'
