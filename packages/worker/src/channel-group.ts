@@ -78,11 +78,6 @@ export class ChannelGroup {
     })
   }
 
-  /** Pushes awaiting an answer (direct sends and outbox entries): tests and health read it. */
-  get inFlight(): number {
-    return this.#pushes.size
-  }
-
   get size(): number {
     return this.#subs.size
   }
