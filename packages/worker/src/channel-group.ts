@@ -424,7 +424,8 @@ export class ChannelGroup {
       return errorPayload('rate-limited', `more than ${hub.options.limits.eventsPerSecond} events per second (limits.eventsPerSecond); slow down`, true)
     }
     if (wait > 0) await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, wait))
-    if (!this.#canPush()) return this.#queue(entry)
+    // What was queued while this send waited for its slot goes first.
+    if (!this.#canPush() || hub.outbox.pending(this.topic, hub.user).length > 0) return this.#queue(entry)
     this.#echo(subscriptionId, { ...message, payload: entry.payload }, entry)
     const status = await this.#push(entry)
     if (status === 'ok') return 'ok'
