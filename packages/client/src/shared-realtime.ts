@@ -387,7 +387,9 @@ export class SharedRealtime implements ChannelHost {
     )
       .then(unwrap)
       .catch((error) => {
+        // No hub answered on this port: close it, or every retry would leave one open.
         deliveries.port1.close()
+        endpoint.close?.()
         throw error
       })
     const conn: Connection = { remote, endpoint, epoch: hello.epoch, lock: hello.lock, deliveries: deliveries.port1 }
