@@ -53,7 +53,7 @@ interface TargetInfo {
 
 /**
  * Watches every SharedWorker the browser starts: attaches to it (non-flat, the only way Playwright's
- * CDP session reaches it), enables Runtime and records its uncaught exceptions.
+ * CDP session reaches it), enables Runtime and records its uncaught exceptions; kills and inspects it.
  */
 export async function watchWorkers(browser: Browser, onError: (message: string) => void) {
   const cdp = await browser.newBrowserCDPSession()
@@ -66,7 +66,6 @@ export async function watchWorkers(browser: Browser, onError: (message: string) 
       const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string }
       sessions.set(target.targetId, sessionId)
       await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.enable' }) })
-      // A worker caught while starting may wait for the debugger that just attached: let it run.
       await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 2, method: 'Runtime.runIfWaitingForDebugger' }) })
     } catch {
       // The worker may already be gone (killed right after it started).
@@ -81,14 +80,37 @@ export async function watchWorkers(browser: Browser, onError: (message: string) 
     const details = message.params?.exceptionDetails
     onError(`${details?.text ?? 'exception'} ${details?.exception?.description ?? ''}`.trim())
   })
-  cdp.on('Target.targetCreated', (event: { targetInfo: TargetInfo }) => void attach(event.targetInfo))
-  await cdp.send('Target.setDiscoverTargets', { discover: true })
+  // Attaching a debugger to a worker that is still starting left it stuck before its script ran
+  // (headless Chromium 156, observed in this soak), so workers are attached once they have run 3 s;
+  // an exception in a worker's first 3 s is not seen.
+  const firstSeen = new Map<string, number>()
+  let polling = true
+  const poll = (async () => {
+    while (polling) {
+      const { targetInfos } = (await cdp.send('Target.getTargets').catch(() => ({ targetInfos: [] }))) as { targetInfos: TargetInfo[] }
+      for (const target of targetInfos) {
+        if (target.type !== 'shared_worker') continue
+        if (!firstSeen.has(target.targetId)) firstSeen.set(target.targetId, Date.now())
+        else if (Date.now() - firstSeen.get(target.targetId)! >= 3_000) await attach(target)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+    }
+  })()
   return {
     /** Kills the context's SharedWorker (what a crash or the OS would do); false if there was none. */
     async killWorker(): Promise<boolean> {
       const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }
       const workers = targetInfos.filter((t) => t.type === 'shared_worker')
-      for (const worker of workers) await cdp.send('Target.closeTarget', { targetId: worker.targetId }).catch(() => {})
+      for (const worker of workers) {
+        // Detach first: a DevTools session left on a killed shared worker made Chromium hold its
+        // next instance before its script ran (waiting for the debugger), so tabs never got an answer.
+        const sessionId = sessions.get(worker.targetId)
+        sessions.delete(worker.targetId)
+        attached.delete(worker.targetId)
+        firstSeen.delete(worker.targetId)
+        if (sessionId) await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => {})
+        await cdp.send('Target.closeTarget', { targetId: worker.targetId }).catch(() => {})
+      }
       return workers.length > 0
     },
     async workerCount(): Promise<number> {
@@ -113,7 +135,11 @@ export async function watchWorkers(browser: Browser, onError: (message: string) 
       }
       return results
     },
-    detach: () => cdp.detach().catch(() => {}),
+    async detach() {
+      polling = false
+      await poll
+      await cdp.detach().catch(() => {})
+    },
   }
 }
 

@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
-import { createJwtVerifier, createServer, type RealtimeServer } from '../../packages/server/src/index.ts'
-import { freeze, servePreview, watchWorkers } from './browser.ts'
+import { createServer, type RealtimeServer } from '../../packages/server/src/index.ts'
+import { servePreview, watchWorkers } from './browser.ts'
+import { FAULTS, injectFault, type FaultKind, type FaultTargets } from './faults.ts'
 import { startObserver } from './observer.ts'
 import { seededRandom, type SeededRandom } from './random.ts'
 import {
@@ -65,9 +66,6 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
     await sleep(intervalMs)
   }
 }
-
-type FaultKind = 'drop-1000' | 'drop-1006' | 'drop-1011' | 'drop-1012' | 'stall' | 'refuse' | 'latency' | 'token-expiry' | 'kill-worker' | 'replace-tab' | 'freeze-tab'
-const FAULTS: readonly FaultKind[] = ['drop-1000', 'drop-1006', 'drop-1011', 'drop-1012', 'stall', 'refuse', 'latency', 'token-expiry', 'kill-worker', 'replace-tab', 'freeze-tab']
 
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const random = seededRandom(o.seed)
@@ -156,66 +154,24 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const faults: Record<string, number> = {}
   const harnessProblems: string[] = []
   const lifts: Promise<void>[] = []
-  const inject = async (kind: FaultKind, r: SeededRandom) => {
+  const targets: FaultTargets = {
+    dev,
+    live,
+    frozen,
+    killWorker: () => workers.killWorker(),
+    replaceTab: async (page) => {
+      const name = live.get(page)!
+      finished.push(await snapshot(page))
+      live.delete(page)
+      await page.close()
+      await openTab()
+      return `${name} closed, t${tabCounter} opened`
+    },
+    lifts,
+  }
+  const inject = (kind: FaultKind, r: SeededRandom) => {
     faults[kind] = (faults[kind] ?? 0) + 1
-    const pages = [...live.keys()]
-    switch (kind) {
-      case 'drop-1000':
-      case 'drop-1006':
-      case 'drop-1011':
-      case 'drop-1012':
-        await dev('drop', { code: Number(kind.slice(5)) })
-        return `code ${kind.slice(5)}`
-      case 'stall': {
-        const ms = r.int(3000, 8000)
-        await dev('stall', { ms })
-        return `${ms} ms`
-      }
-      case 'refuse': {
-        const ms = r.int(2000, 6000)
-        await dev('refuse', { ms })
-        await dev('drop', { code: 1006 })
-        return `${ms} ms`
-      }
-      case 'latency': {
-        const ms = r.int(50, 400)
-        const forMs = r.int(3000, 8000)
-        await dev('latency', { ms })
-        lifts.push(sleep(forMs).then(() => dev('latency', { ms: 0 }).then(() => {})))
-        return `${ms} ms for ${forMs} ms`
-      }
-      case 'token-expiry': {
-        const token = await createJwtVerifier().sign({ role: 'anon' }, 3600)
-        await Promise.all(pages.filter((p) => !frozen.has(p)).map((p) => p.evaluate((t) => (window as unknown as { realtime: { setAuth(t: string): Promise<void> } }).realtime.setAuth(t), token).catch(() => {})))
-        await dev('expire-tokens', {})
-        return 'rotated, then expired'
-      }
-      case 'kill-worker':
-        return (await workers.killWorker()) ? 'killed' : 'no worker'
-      case 'replace-tab': {
-        const page = r.pick(pages.filter((p) => !frozen.has(p)))
-        if (!page) return 'no tab'
-        const name = live.get(page)!
-        finished.push(await snapshot(page))
-        live.delete(page)
-        await page.close()
-        await openTab()
-        return `${name} closed, t${tabCounter} opened`
-      }
-      case 'freeze-tab': {
-        const candidates = pages.filter((p) => !frozen.has(p))
-        if (candidates.length <= 1) return 'no tab'
-        const page = r.pick(candidates)
-        const ms = r.int(2000, 8000)
-        const thaw = await freeze(page)
-        frozen.set(page, thaw)
-        lifts.push(sleep(ms).then(async () => {
-          await thaw()
-          frozen.delete(page)
-        }))
-        return `${live.get(page)} for ${ms} ms`
-      }
-    }
+    return injectFault(kind, r, targets)
   }
 
   const started = Date.now()

@@ -78,11 +78,6 @@ export class ChannelGroup {
     })
   }
 
-  /** Pushes awaiting an answer (direct sends and outbox entries): tests and health read it. */
-  get inFlight(): number {
-    return this.#pushes.size
-  }
-
   get size(): number {
     return this.#subs.size
   }
@@ -429,7 +424,8 @@ export class ChannelGroup {
       return errorPayload('rate-limited', `more than ${hub.options.limits.eventsPerSecond} events per second (limits.eventsPerSecond); slow down`, true)
     }
     if (wait > 0) await new Promise<void>((resolve) => hub.clock.setTimeout(resolve, wait))
-    if (!this.#canPush()) return this.#queue(entry)
+    // What was queued while this send waited for its slot goes first.
+    if (!this.#canPush() || hub.outbox.pending(this.topic, hub.user).length > 0) return this.#queue(entry)
     this.#echo(subscriptionId, { ...message, payload: entry.payload }, entry)
     const status = await this.#push(entry)
     if (status === 'ok') return 'ok'

@@ -24,10 +24,6 @@ export class PushTracker {
     this.#clock = clock
   }
 
-  get size(): number {
-    return this.#pending.size
-  }
-
   run(send: () => Promise<string>, timeoutMs: number): Promise<PushStatus> {
     return new Promise<PushStatus>((resolve) => {
       let timer: unknown
@@ -84,10 +80,6 @@ export class OutboxDrain {
   constructor(host: OutboxDrainHost) {
     this.#host = host
     this.#pace = new Timeout(host.clock)
-  }
-
-  get inFlight(): number {
-    return this.#inFlight.size
   }
 
   /** Fills the window with the next entries, in order. Safe to call at any time. */

@@ -53,7 +53,9 @@ export async function sayHello({ clock, endpoint, hello, timeoutMs, onFrame }: H
     )
     return { remote, endpoint, epoch: reply.epoch, lock: reply.lock, deliveries, health: reply.health }
   } catch (error) {
+    // No hub answered on this port: close it, or every retry would leave one open.
     deliveries.close()
+    endpoint.close?.()
     throw error
   }
 }
