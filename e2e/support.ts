@@ -83,8 +83,8 @@ export function newMarker(): { marker: string } {
 const carries = (event: RecordedEvent, marker: { marker: string }) => event.payload?.marker === marker.marker
 
 /** Waits until `read()` holds the marker's event; returns everything read then. */
-export async function untilMarker(read: () => Promise<RecordedEvent[]> | RecordedEvent[], marker: { marker: string }, timeout?: number): Promise<RecordedEvent[]> {
-  await expect.poll(async () => (await read()).some((e) => carries(e, marker)), { timeout }).toBe(true)
+export async function untilMarker(read: () => Promise<RecordedEvent[]> | RecordedEvent[], marker: { marker: string }): Promise<RecordedEvent[]> {
+  await expect.poll(async () => (await read()).some((e) => carries(e, marker))).toBe(true)
   return read()
 }
 
