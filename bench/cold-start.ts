@@ -5,7 +5,7 @@
  */
 import type { Browser } from '@playwright/test'
 import type { createServer } from '../packages/server/src/index.ts'
-import { createSender, pageArgs, tabUrl, type Mode } from './harness.ts'
+import { createSender, pageArgs, tabUrl, type BenchChannel, type Mode } from './harness.ts'
 import { NOT_MEASURED, type RunResult } from './types.ts'
 
 type Server = Awaited<ReturnType<typeof createServer>>
@@ -13,12 +13,12 @@ type Server = Awaited<ReturnType<typeof createServer>>
 /** Runs in the page: subscribes and resolves with `performance.now()` (ms since navigation start) at the first event. */
 export function firstEventSinceLoad({ shared, heartbeatIntervalMs }: { shared: boolean; heartbeatIntervalMs: number }): Promise<number> {
   const { supabaseUrl, anonKey } = window.demoConfig
+  const channel = (
+    shared ? window.realtime.channel('bench') : window.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench')
+  ) as unknown as BenchChannel
   return new Promise<number>((resolve, reject) => {
     setTimeout(() => reject(new Error('no event within 15 s')), 15_000)
-    const first = () => resolve(performance.now())
-    // Two clients with the same calls; written twice because their overloads do not unify.
-    if (shared) window.realtime.channel('bench').on('broadcast', { event: 'tick' }, first).subscribe()
-    else window.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench').on('broadcast', { event: 'tick' }, first).subscribe()
+    channel.on('broadcast', { event: 'tick' }, () => resolve(performance.now())).subscribe()
   })
 }
 

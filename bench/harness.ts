@@ -19,6 +19,15 @@ export const HEARTBEAT_MS = 5_000
 
 const isShared = (mode: Mode) => mode !== 'baseline'
 
+/**
+ * What the page code needs of a channel, from either client (their overloads do not unify). Page code
+ * must not declare named functions: tsx would wrap them in a `__name()` helper the page does not have.
+ */
+export interface BenchChannel {
+  on(type: 'broadcast', filter: { event: string }, callback: (message: { payload: { t: number } }) => void): BenchChannel
+  subscribe(callback?: (status: string) => void): unknown
+}
+
 export function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
@@ -51,20 +60,18 @@ export function subscribeInPage({ shared, heartbeatIntervalMs }: { shared: boole
   w.__count = 0
   w.__firstAt = null
   w.__lastT = 0
-  const record = (m: { payload: { t: number } }) => {
+  const { supabaseUrl, anonKey } = w.demoConfig
+  const channel = (
+    shared ? w.realtime.channel('bench') : w.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench')
+  ) as unknown as BenchChannel
+  channel.on('broadcast', { event: 'tick' }, (m) => {
     const now = Date.now()
     w.__firstAt ??= now
     w.__lastT = Math.max(w.__lastT, m.payload.t)
     w.__lat.push(now - m.payload.t)
     w.__count++
-  }
-  const { supabaseUrl, anonKey } = w.demoConfig
-  return new Promise<void>((resolve) => {
-    const ready = (s: string) => s === 'SUBSCRIBED' && resolve()
-    // Two clients with the same calls; written twice because their overloads do not unify.
-    if (shared) w.realtime.channel('bench').on('broadcast', { event: 'tick' }, record).subscribe(ready)
-    else w.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench').on('broadcast', { event: 'tick' }, record).subscribe(ready)
   })
+  return new Promise<void>((resolve) => channel.subscribe((s) => s === 'SUBSCRIBED' && resolve()))
 }
 
 export const pageArgs = (mode: Mode) => ({ shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS })
@@ -85,12 +92,14 @@ export async function timeToFirstEvent(page: Page, mode: Mode): Promise<number> 
     ({ shared, heartbeatIntervalMs }) => {
       const { supabaseUrl, anonKey, options } = window.demoConfig
       const started = performance.now()
+      const channel = (
+        shared
+          ? window.createSharedRealtime(supabaseUrl, anonKey, options).channel('bench')
+          : window.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench')
+      ) as unknown as BenchChannel
       return new Promise<number>((resolve, reject) => {
         setTimeout(() => reject(new Error('no event within 10 s')), 10_000)
-        const first = () => resolve(performance.now() - started)
-        // Two clients with the same calls; written twice because their overloads do not unify.
-        if (shared) window.createSharedRealtime(supabaseUrl, anonKey, options).channel('bench').on('broadcast', { event: 'tick' }, first).subscribe()
-        else window.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench').on('broadcast', { event: 'tick' }, first).subscribe()
+        channel.on('broadcast', { event: 'tick' }, () => resolve(performance.now() - started)).subscribe()
       })
     },
     { shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS },
