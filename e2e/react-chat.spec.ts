@@ -75,6 +75,8 @@ test('three StrictMode tabs: one socket, one join per topic, one presence per br
   // The badge goes to reconnecting and back when the server drops the socket.
   const badge = await recordBadge(tabs[2])
   await dev('drop', {})
+  // Reconnecting first: right after the drop the badge may still read connected, before the hub noticed.
+  await expect.poll(badge).toContain('reconnecting')
   await expect(tabs[2].getByTestId('status')).toHaveAttribute('data-status', 'connected')
   await expect.poll(badge).toEqual(expect.arrayContaining(['connected', 'reconnecting']))
   const seen = await badge()
