@@ -5,7 +5,7 @@
  */
 import type { Page } from '@playwright/test'
 import { createJwtVerifier } from '../../packages/server/src/index.ts'
-import { freeze } from './browser.ts'
+import { freeze } from '../../test-support/devtools.ts'
 import type { SeededRandom } from './random.ts'
 
 export type FaultKind = 'drop-1000' | 'drop-1006' | 'drop-1011' | 'drop-1012' | 'stall' | 'refuse' | 'latency' | 'token-expiry' | 'kill-worker' | 'replace-tab' | 'freeze-tab'

@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { createServer, type RealtimeServer } from '../../packages/server/src/index.ts'
-import { servePreview, watchWorkers } from './browser.ts'
+import { createDevApi } from '../../test-support/dev-api.ts'
+import { serveStatic } from '../../test-support/static-server.ts'
+import { watchWorkers } from './browser.ts'
 import { FAULTS, injectFault, type FaultKind, type FaultTargets } from './faults.ts'
 import { startObserver } from './observer.ts'
 import { seededRandom, type SeededRandom } from './random.ts'
@@ -80,16 +82,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       else if (/^socket error/.test(line)) socketErrors.push(line)
     },
   })
-  const preview = await servePreview(o.demoRoot, o.previewPort)
-  const dev = async (path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/_dev/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { Authorization: `Bearer ${server.serviceRoleKey}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!response.ok) throw new Error(`/_dev/${path} → ${response.status} ${await response.text()}`)
-    return response.json()
-  }
+  const preview = await serveStatic(o.demoRoot, o.previewPort)
+  const dev = createDevApi(server.url, server.serviceRoleKey)
   await dev('sql', { query: `create table if not exists public.${TABLE} (id bigint primary key, at timestamptz default now()); alter publication supabase_realtime add table public.${TABLE};` })
 
   const context: BrowserContext = await o.browser.newContext()
