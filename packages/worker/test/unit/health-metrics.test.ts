@@ -3,7 +3,7 @@
  * fake timers).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { resolveHubOptions } from '../../src/protocol/options.ts'
+import { resolveHubOptions } from '../../src/input/hub-options.ts'
 import { FakeSocket } from '../support/fake-socket.ts'
 import { setupSocketHub } from '../support/socket-hub.ts'
 

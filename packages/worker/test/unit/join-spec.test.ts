@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey } from '../../src/join-spec.ts'
+import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey } from '../../src/channels/join-spec.ts'
 import type { BindingSpec } from '../../src/protocol/wire.ts'
 
 const insertTodos: BindingSpec = { id: 1, type: 'postgres_changes', filter: { event: 'INSERT', schema: 'public', table: 'todos' } }

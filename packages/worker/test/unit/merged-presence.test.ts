@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MergedPresence } from '../../src/merged-presence.ts'
+import { MergedPresence } from '../../src/channels/merged-presence.ts'
 import { systemClock } from '../../src/clock.ts'
 
 function target() {

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FakeSocket } from '../support/fake-socket.ts'
 import { recordingPort, setupSocketHub } from '../support/socket-hub.ts'
-import { TabSession } from '../../src/tab-session.ts'
+import { TabSession } from '../../src/tabs/tab-session.ts'
 import type { TabEvent } from '../../src/protocol/wire.ts'
 
 beforeEach(() => {

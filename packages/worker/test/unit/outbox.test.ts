@@ -1,8 +1,10 @@
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createStore, clear } from 'idb-keyval'
-import { Outbox, createMemoryOutboxStore, type OutboxEntry, type OutboxStore } from '../../src/outbox.ts'
-import { createIdbOutboxStore } from '../../src/outbox-store-idb.ts'
+import { Outbox } from '../../src/outbox/outbox.ts'
+import { createMemoryOutboxStore } from '../../src/outbox/outbox-store-memory.ts'
+import type { OutboxEntry, OutboxStore } from '../../src/outbox/outbox-entry.ts'
+import { createIdbOutboxStore } from '../../src/outbox/outbox-store-idb.ts'
 
 let now = 1_000
 const clock = () => now
@@ -60,6 +62,10 @@ describe('outbox', () => {
     expect(outbox.nextExpiry()).toBe(31_000)
     now += 30_000
     expect(outbox.pending('room', 'alice').map((e) => e.id)).toEqual(['chat'])
+    expect(outbox.hasPending('room', 'alice')).toBe(true)
+    // Reading writes nothing: the owner's expiry timer (armed at nextExpiry) removes and counts.
+    expect(outbox.health()).toMatchObject({ expired: 0, size: 2 })
+    expect(outbox.expire()).toBe(1)
     expect(outbox.health()).toMatchObject({ expired: 1, size: 1, oldestAgeMs: 30_000 })
   })
 

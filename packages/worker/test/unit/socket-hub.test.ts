@@ -3,10 +3,10 @@
  * heartbeat loss, and bounded resources across many reconnects.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { SocketHub } from '../../src/socket-hub.ts'
-import { TabSession } from '../../src/tab-session.ts'
-import { createMemoryOutboxStore } from '../../src/outbox.ts'
-import { resolveHubOptions } from '../../src/protocol/options.ts'
+import { SocketHub } from '../../src/socket/socket-hub.ts'
+import { TabSession } from '../../src/tabs/tab-session.ts'
+import { createMemoryOutboxStore } from '../../src/outbox/outbox-store-memory.ts'
+import { resolveHubOptions } from '../../src/input/hub-options.ts'
 import { systemClock } from '../../src/clock.ts'
 import { phoenixSocketOf } from '../../src/realtime-internals.ts'
 import { FakeSocket } from '../support/fake-socket.ts'

@@ -4,7 +4,7 @@
  * waiting in the worker's task queue, so a worker that is behind sends what queued meanwhile as one
  * batch per tab. A longer delay (`deliveryBatchMs`) trades latency for fewer messages.
  */
-import { Timeout, type Clock } from './clock.ts'
+import { Timeout, type Clock } from '../clock.ts'
 
 export type ScheduleFlush = (flush: () => void) => void
 

@@ -3,8 +3,8 @@
  * dispatches events, then performs the side effects that the new state implies (query-core `#dispatch`).
  */
 import { backoffDelay, rateLimitDelay, type BackoffPolicy } from './backoff.ts'
-import type { Random } from './clock.ts'
-import type { CircuitStatus, ConnectionStatus } from './protocol/health.ts'
+import type { Random } from '../clock.ts'
+import type { CircuitStatus, ConnectionStatus } from '../protocol/health.ts'
 
 export interface ConnectionState {
   status: ConnectionStatus

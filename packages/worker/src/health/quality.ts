@@ -1,4 +1,4 @@
-import type { ConnectionQuality } from './protocol/health.ts'
+import type { ConnectionQuality } from '../protocol/health.ts'
 
 /** Connection quality from the last heartbeat round trip. */
 export function qualityOf(latencyMs: number | null, connected: boolean): ConnectionQuality {

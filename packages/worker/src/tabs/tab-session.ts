@@ -10,10 +10,10 @@
  * says it is visible again, or something it must see at once arrives (a status, a resync), whatever
  * waits is posted.
  */
-import type { DeliveryFrame, DeliveryPort } from './protocol/delivery.ts'
-import type { TabEvent } from './protocol/wire.ts'
+import type { DeliveryFrame, DeliveryPort } from '../protocol/delivery-port.ts'
+import type { TabEvent } from '../protocol/wire.ts'
 import { FlushScheduler, type ScheduleFlush } from './flush-scheduler.ts'
-import { systemClock, Timeout, type Clock } from './clock.ts'
+import { systemClock, Timeout, type Clock } from '../clock.ts'
 
 /** What a hidden tab can wait for: events and health. Statuses, resyncs, alerts and token requests go out at once. */
 const COLLECTED_WHILE_HIDDEN: ReadonlySet<TabEvent['type']> = new Set(['channel/event', 'hub/health'])

@@ -4,7 +4,7 @@
  * within the server's limit of 5 track/untrack per channel per 30 s (realtime-protocol.md §7): past it,
  * only the latest state is pushed once the window allows.
  */
-import { Timeout, type Clock } from './clock.ts'
+import { Timeout, type Clock } from '../clock.ts'
 
 const PRESENCE_LIMIT = 5
 const PRESENCE_WINDOW_MS = 30_000

@@ -2,8 +2,8 @@
  * Input checks shared by the tab (so a bad call fails where it was made) and the hub (which never
  * trusts a port). Each returns a typed error payload, or null when the input is fine.
  */
-import { errorPayload, type RealtimeErrorPayload } from './errors.ts'
-import { LISTEN_TYPES, type BindingSpec, type BroadcastMessage, type SubscribeRequest } from './wire.ts'
+import { errorPayload, type RealtimeErrorPayload } from '../protocol/errors.ts'
+import { LISTEN_TYPES, type BindingSpec, type BroadcastMessage, type SubscribeRequest } from '../protocol/wire.ts'
 
 const invalid = (message: string) => errorPayload('invalid-argument', message)
 const utf8Length = (s: string) => new TextEncoder().encode(s).length
@@ -105,9 +105,14 @@ export function validateBroadcast(
   const max = limits.maxPayloadBytes
   if (max !== undefined) {
     const size = payloadSize(payload)
-    if (size > max) return invalid(`payload is ${size} bytes, over the ${max}-byte limit (limits.maxPayloadBytes)`)
+    if (size > max) return payloadTooLarge(size, max)
   }
   return null
+}
+
+/** The refusal of a payload over `limits.maxPayloadBytes` (the tab checks before sending, the hub again when it encodes). */
+export function payloadTooLarge(size: number, max: number): RealtimeErrorPayload {
+  return invalid(`payload is ${size} bytes, over the ${max}-byte limit (limits.maxPayloadBytes)`)
 }
 
 /** Bytes the payload takes on the wire: raw for binary, UTF-8 JSON otherwise. */

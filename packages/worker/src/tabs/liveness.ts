@@ -8,7 +8,7 @@ export interface Liveness {
   watch(tabId: string, onGone: () => void): () => void
 }
 
-import { tabLockName } from './protocol/names.ts'
+import { tabLockName } from '../protocol/names.ts'
 
 interface LockManagerLike {
   request(name: string, options: { signal?: AbortSignal }, callback: () => unknown): Promise<unknown>

@@ -2,7 +2,7 @@
  * One server channel per topic serves every tab: its join is the union of the tabs' configs and
  * bindings. Pure functions over plain data.
  */
-import type { BindingSpec, ChannelConfig, PostgresChangesFilterSpec } from './protocol/wire.ts'
+import type { BindingSpec, ChannelConfig, PostgresChangesFilterSpec } from '../protocol/wire.ts'
 
 export interface JoinSpec {
   private: boolean

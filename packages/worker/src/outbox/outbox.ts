@@ -3,49 +3,9 @@
  * bounded (drop-oldest, counted), expiring per entry, bound to the project and the user who sent them,
  * and mirrored into a store (IndexedDB, or memory when that fails) so they outlive the worker.
  */
-import type { OutboxHealth } from './protocol/health.ts'
-
-export interface OutboxEntry {
-  /** The message's idempotency id, also carried in the message for de-duplication in tabs. */
-  id: string
-  /** Order of arrival at the hub, across tabs. */
-  seq: number
-  project: string
-  topic: string
-  private: boolean
-  event: string
-  payload: unknown
-  /** The JWT `sub` of the token in force when the message was sent; null for the anonymous key. */
-  user: string | null
-  /** The subscription that sent it, so that its own tab does not hear it unless it asked to (`self`). */
-  sender?: string | null
-  createdAt: number
-  expiresAt: number | null
-}
-
-export interface OutboxStore {
-  readonly kind: 'indexeddb' | 'memory'
-  load(project: string): Promise<OutboxEntry[]>
-  put(entry: OutboxEntry): Promise<void>
-  remove(entries: readonly OutboxEntry[]): Promise<void>
-}
-
-export function createMemoryOutboxStore(): OutboxStore {
-  const rows = new Map<string, OutboxEntry>()
-  const keyOf = (e: OutboxEntry) => `${e.project}\u0000${e.id}`
-  return {
-    kind: 'memory',
-    async load(project) {
-      return [...rows.values()].filter((e) => e.project === project)
-    },
-    async put(entry) {
-      rows.set(keyOf(entry), entry)
-    },
-    async remove(entries) {
-      for (const e of entries) rows.delete(keyOf(e))
-    },
-  }
-}
+import type { OutboxHealth } from '../protocol/health.ts'
+import type { OutboxEntry, OutboxStore } from './outbox-entry.ts'
+import { createMemoryOutboxStore } from './outbox-store-memory.ts'
 
 export interface OutboxOptions {
   project: string
@@ -112,10 +72,19 @@ export class Outbox {
     return written
   }
 
-  /** Entries of `topic` that `user` may send now, oldest first; expired ones are dropped and counted. */
+  /**
+   * Entries of `topic` that `user` may send now, oldest first. A read: entries past their expiry are
+   * skipped here and removed (and counted) by `expire()`, which the owner's expiry timer runs.
+   */
   pending(topic: string, user: string | null): OutboxEntry[] {
-    this.expire()
-    return this.#entries.filter((e) => e.topic === topic && e.user === user)
+    const now = this.#options.now()
+    return this.#entries.filter((e) => e.topic === topic && e.user === user && (e.expiresAt === null || e.expiresAt > now))
+  }
+
+  /** Whether `pending(topic, user)` has anything, without building the list. */
+  hasPending(topic: string, user: string | null): boolean {
+    const now = this.#options.now()
+    return this.#entries.some((e) => e.topic === topic && e.user === user && (e.expiresAt === null || e.expiresAt > now))
   }
 
   /** Topics with entries that `user` may send. */
@@ -146,6 +115,7 @@ export class Outbox {
     return gone.length
   }
 
+  /** Removes and counts the entries past their expiry. */
   expire(): number {
     const now = this.#options.now()
     const gone = this.#entries.filter((e) => e.expiresAt !== null && e.expiresAt <= now)

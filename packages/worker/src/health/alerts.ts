@@ -2,7 +2,7 @@
  * Threshold alerts evaluated in the hub: a rule fires when its metric stays above the threshold for
  * `forMs`, then stays quiet for `cooldownMs`. Pure apart from the state it keeps per rule.
  */
-import type { Alert, AlertMetric, AlertRule } from './protocol/metrics.ts'
+import type { Alert, AlertMetric, AlertRule } from '../protocol/metrics.ts'
 
 export type AlertSample = Record<AlertMetric, number>
 

@@ -3,7 +3,7 @@
  * Any failure (no IndexedDB, private mode, quota) makes the outbox fall back to memory (outbox.ts).
  */
 import { createStore, delMany, entries, set, type UseStore } from 'idb-keyval'
-import type { OutboxEntry, OutboxStore } from './outbox.ts'
+import type { OutboxEntry, OutboxStore } from './outbox-entry.ts'
 
 export const OUTBOX_DATABASE = 'shared-realtime'
 export const OUTBOX_OBJECT_STORE = 'outbox'

@@ -1,8 +1,23 @@
 /** Performance metrics and diagnostics of a socket hub: read-only views over its state. */
-import type { SocketHub } from './socket-hub.ts'
-import type { Finding, PerformanceMetrics } from './protocol/metrics.ts'
+import type { Clock } from '../clock.ts'
+import type { HubMetrics } from './metrics.ts'
+import type { ClassifiedReason } from '../reasons.ts'
+import type { HealthSnapshot, OutboxHealth } from '../protocol/health.ts'
+import type { Finding, PerformanceMetrics } from '../protocol/metrics.ts'
+import type { ResolvedHubOptions } from '../protocol/options.ts'
 
-export function performanceMetricsOf(hub: SocketHub): PerformanceMetrics {
+/** What diagnostics read of a socket hub (it satisfies this; nothing here imports it). */
+export interface DiagnosticsView {
+  readonly clock: Clock
+  readonly metrics: HubMetrics
+  readonly outbox: { health(): OutboxHealth }
+  readonly options: ResolvedHubOptions
+  readonly tabs: Iterable<{ readonly stalled: boolean; readonly tabId: string }>
+  groups(): Iterable<{ readonly topic: string; readonly state: string; readonly size: number; readonly troubled: boolean; readonly lastRefusal: ClassifiedReason | null }>
+  health(): HealthSnapshot
+}
+
+export function performanceMetricsOf(hub: DiagnosticsView): PerformanceMetrics {
   const c = hub.metrics.counters
   const outbox = hub.outbox.health()
   return {
@@ -35,7 +50,7 @@ export function performanceMetricsOf(hub: SocketHub): PerformanceMetrics {
 }
 
 /** Diagnostics, each with a severity and what to do about it. */
-export function findingsOf(hub: SocketHub): Finding[] {
+export function findingsOf(hub: DiagnosticsView): Finding[] {
   const findings: Finding[] = []
   const health = hub.health()
   const troubled = [...hub.groups()].filter((g) => g.troubled)

@@ -1,6 +1,7 @@
 /** Counters, rates and latency samples of one socket hub, per channel and in total. */
-import type { Clock } from './clock.ts'
-import { percentilesOf, type ChannelMetrics, type Percentiles } from './protocol/metrics.ts'
+import type { Clock } from '../clock.ts'
+import type { ChannelMetrics, Percentiles } from '../protocol/metrics.ts'
+import { percentilesOf } from './percentiles.ts'
 
 export type CounterName =
   | 'connects'
