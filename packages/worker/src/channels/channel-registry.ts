@@ -1,5 +1,6 @@
 /** The channel groups of one socket, by topic, and what the socket hub asks of them all together. */
-import { ChannelGroup, type ChannelGroupDeps } from './channel-group.ts'
+import { ChannelGroup } from './channel-group.ts'
+import type { ChannelGroupDeps } from './channel-deps.ts'
 
 export class ChannelRegistry implements Iterable<ChannelGroup> {
   #groups = new Map<string, ChannelGroup>()

@@ -8,7 +8,7 @@
 import { RealtimeClient, type RealtimeChannel } from '@supabase/realtime-js'
 import { Timeout, withDeadline, type Clock } from '../clock.ts'
 import { disableReconnectTimer, disableRejoinTimer, meterConnection, phoenixSocketOf, removeChannel } from '../realtime-internals.ts'
-import type { ChannelSocket } from '../channels/channel-group.ts'
+import type { ChannelSocket } from '../channels/channel-deps.ts'
 import type { ProjectRef } from '../protocol/wire.ts'
 
 /** Timers longer than this overflow in browsers; realtime-js's own empty-channel disconnect is parked here. */

@@ -1,17 +1,17 @@
 /**
  * The one Realtime socket of a project, shared by every tab: the owner that wires the parts together.
- * It runs the connection state machine (connection-state.ts; effects after each transition, as
- * query-core's `#dispatch`) and owns the client generations (connection.ts), the token (auth/), the
- * tabs (tabs/), the topics (channels/), the outbox (outbox/) and health (health/).
+ * It owns the link (socket-link.ts: the connection state machine and the client generations), the
+ * token (auth/), the tabs (tabs/), the topics (channels/), the outbox (outbox/) and health (health/),
+ * and answers the hub's calls by delegating to them.
  */
 import { Timeout, type Clock, type Random } from '../clock.ts'
 import { backoffDelay, rateLimitDelay } from './backoff.ts'
-import { initialConnectionState, transition, type ConnectionEvent, type ConnectionState } from './connection-state.ts'
-import { Connection } from './connection.ts'
-import { PROBE_AFTER_REFUSALS, probeApiKey } from './api-key-probe.ts'
+import type { ConnectionEvent, ConnectionState } from './connection-state.ts'
+import { SocketLink } from './socket-link.ts'
 import { TokenState } from '../auth/token-state.ts'
 import { ChannelRegistry } from '../channels/channel-registry.ts'
-import type { ChannelGroup, ChannelGroupDeps } from '../channels/channel-group.ts'
+import type { ChannelGroup } from '../channels/channel-group.ts'
+import type { ChannelGroupDeps } from '../channels/channel-deps.ts'
 import { Pacer } from '../channels/pacer.ts'
 import { Outbox } from '../outbox/outbox.ts'
 import type { OutboxStore } from '../outbox/outbox-entry.ts'
@@ -53,18 +53,14 @@ export class SocketHub {
   readonly tabs = new TabRegistry()
   options: ResolvedHubOptions
   #o: SocketHubOptions
-  #conn: ConnectionState
-  #connection: Connection
+  #link: SocketLink
   #auth = new TokenState()
   #channels: ChannelRegistry
-  #link: LinkHealth
+  #linkHealth: LinkHealth
   #alerts: AlertMonitor
   #pacers: { join: Pacer; events: Pacer }
   #presenceKey: string
-  #retryTimer: Timeout
-  #stableTimer: Timeout
   #expiryTimer: Timeout
-  #refusedInRow = 0
 
   constructor(o: SocketHubOptions) {
     this.#o = o
@@ -73,29 +69,29 @@ export class SocketHub {
     this.clock = o.clock
     this.options = o.options
     const now = o.clock.now()
-    this.#conn = initialConnectionState(now)
-    this.#retryTimer = new Timeout(o.clock)
-    this.#stableTimer = new Timeout(o.clock)
     this.#expiryTimer = new Timeout(o.clock)
     this.#pacers = { join: new Pacer(o.options.limits.joinsPerSecond, now), events: new Pacer(o.options.limits.eventsPerSecond, now) }
     this.#presenceKey = o.uuid()
     this.metrics = new HubMetrics(o.clock)
-    this.#link = new LinkHealth(this.metrics)
+    this.#linkHealth = new LinkHealth(this.metrics)
     this.#alerts = new AlertMonitor(o.clock, () => this.#alertSample(), (alert) => this.tabs.pushAll({ type: 'hub/alert', alert }))
-    this.#connection = new Connection({
+    this.#link = new SocketLink({
       project: o.project,
       clock: o.clock,
+      random: o.random,
       transport: o.transport,
       log: o.log,
-      timings: () => this.options,
-      token: () => this.#auth.token,
-      onOpen: () => {
-        this.dispatch({ type: 'opened' })
-        this.#ping()
+      options: () => this.options,
+      auth: { token: () => this.#auth.token, known: () => this.#auth.known, refresh: (reason) => this.tabs.requestToken(reason) },
+      metrics: this.metrics,
+      health: this.#linkHealth,
+      channels: {
+        lostAll: (reason, detach) => this.#channels.lostAll(reason, detach),
+        joinAll: () => this.#channels.joinAll(),
+        rateLimited: () => this.#channels.rateLimited(),
       },
-      onClose: (event) => this.#onSocketClose(event),
-      onHeartbeat: (status, latency) => this.#onHeartbeat(status, latency),
-      onBytes: (direction, bytes) => this.metrics.count(direction === 'in' ? 'bytesIn' : 'bytesOut', bytes),
+      onError: (error) => this.#recordError(error),
+      onChange: (urgent) => o.onChange(urgent),
     })
     this.#channels = new ChannelRegistry(
       (topic, onClosed) => this.#groupDeps(topic, onClosed),
@@ -127,9 +123,9 @@ export class SocketHub {
       outbox: createTopicOutbox(this.outbox, { project: this.key, topic, user: () => this.#auth.user, now: () => o.clock.now() }),
       presenceKey: this.#presenceKey,
       options: () => this.options,
-      socket: () => (this.#connection.client ? this.#connection : null),
-      canJoin: () => this.#auth.known && this.#connection.authorized && (this.#conn.status === 'connecting' || this.#conn.status === 'connected'),
-      connected: () => this.#conn.status === 'connected' && this.#connection.isOpen(),
+      socket: () => this.#link.socket(),
+      canJoin: () => this.#link.canJoin(),
+      connected: () => this.#link.connected(),
       backoff: (attempt, rateLimited) => (rateLimited ? rateLimitDelay(this.options.backoff, o.random) : backoffDelay(attempt, this.options.backoff, o.random)),
       auth: { token: () => this.#auth.token, refresh: (reason) => this.tabs.requestToken(reason) },
       onError: (error) => this.#recordError(error),
@@ -146,108 +142,19 @@ export class SocketHub {
   }
 
   get state(): ConnectionState {
-    return this.#conn
+    return this.#link.state
   }
 
   get client() {
-    return this.#connection.client
+    return this.#link.client
   }
 
   dispatch(event: ConnectionEvent): void {
-    const { clock } = this.#o
-    const prev = this.#conn
-    const next = transition(prev, event, clock.now(), this.options, this.#o.random)
-    if (next === prev) return
-    this.#conn = next
-    this.#o.log?.('hub', `${prev.status} → ${next.status} (${next.reason})`)
-    const restart = next.status === 'connecting' && (prev.status !== 'connecting' || next.attempt !== prev.attempt)
-    if (next.status !== 'connected') this.#stableTimer.clear()
-    if (next.status !== 'reconnecting' && next.status !== 'circuit-open') this.#retryTimer.clear()
-    if (restart) this.#openClient()
-    else if (next.status !== 'connecting' && next.status !== 'connected') this.#closeClient(next.reason)
-    if (next.status === 'connected' && prev.status !== 'connected') {
-      this.#link.openedAt = clock.now()
-      this.metrics.count('connects')
-      this.#stableTimer.set(this.options.backoff.stableAfterMs, () => this.dispatch({ type: 'stable' }))
-    }
-    if ((next.status === 'reconnecting' || next.status === 'circuit-open') && next.retryAt !== null) {
-      if (next.status === 'reconnecting') this.metrics.count('reconnects')
-      this.#retryTimer.set(next.retryAt - clock.now(), () => this.dispatch({ type: 'retry-due' }))
-    }
-    this.#o.onChange(next.status !== prev.status)
+    this.#link.dispatch(event)
   }
 
-  /** Starts or stops the socket depending on whether anything needs it. */
   #reconcile(): void {
-    const needed = this.#channels.wantedCount() > 0
-    const status = this.#conn.status
-    if (needed && status === 'idle') this.dispatch({ type: 'start' })
-    if (!needed && status !== 'idle' && status !== 'paused' && status !== 'closed') this.dispatch({ type: 'stop' })
-  }
-
-  #openClient(): void {
-    this.#closeClient('replaced by a new attempt')
-    this.#connection.connect()
-    this.metrics.count('socketsOpened')
-    void this.#joinAll()
-  }
-
-  /** Every group hears the loss first; then the generation and its channel instances go. */
-  #closeClient(reason: string): void {
-    if (!this.#connection.client) return
-    this.#link.openedAt = null
-    this.#channels.lostAll(reason, true)
-    this.#connection.close(reason)
-  }
-
-  /** Joins every wanted topic once the current client holds the token (never token-less, §15.1). */
-  async #joinAll(): Promise<void> {
-    if (!this.#connection.client || !this.#auth.known) return
-    if (await this.#connection.authorize()) this.#channels.joinAll()
-  }
-
-  #onSocketClose({ opened, code, reason: why }: { opened: boolean; code: number; reason?: string }): void {
-    const reason = opened ? `socket closed: ${code}${why ? ` (${why})` : ''}` : `connection refused (${code})`
-    const rateLimited = this.#channels.rateLimited()
-    this.#refusedInRow = opened ? 0 : this.#refusedInRow + 1
-    this.#recordError(errorPayload('connection-lost', reason, true))
-    this.#channels.lostAll(reason)
-    this.dispatch({ type: 'closed', reason, rateLimited })
-    if (this.#refusedInRow === PROBE_AFTER_REFUSALS) void this.#probeApiKey()
-  }
-
-  async #probeApiKey(): Promise<void> {
-    const refused = await probeApiKey(this.project)
-    if (!refused) return
-    this.#recordError(refused)
-    this.dispatch({ type: 'fatal', reason: refused.message })
-  }
-
-  #onHeartbeat(status: string, latency?: number): void {
-    if (status === 'ok' && typeof latency === 'number') {
-      this.#link.recordLatency(latency)
-      this.#o.onChange()
-    } else if (status === 'timeout' || status === 'error') {
-      this.#recordError(errorPayload('timeout', `heartbeat ${status}`, true))
-    } else if (status === 'sent') {
-      this.metrics.count('heartbeats')
-      this.tabs.requestToken('heartbeat')
-    }
-  }
-
-  #ping(): void {
-    this.#connection.ping(
-      (rtt) => {
-        this.#link.recordLatency(rtt)
-        this.#o.onChange()
-      },
-      () => {
-        if (this.#conn.status !== 'connected') return
-        this.#recordError(errorPayload('timeout', 'ping timed out', true))
-        this.#channels.lostAll('ping timeout')
-        this.dispatch({ type: 'closed', reason: 'ping timed out' })
-      },
-    )
+    this.#link.reconcile(this.#channels.wantedCount() > 0)
   }
 
   // ---- tabs and subscriptions ------------------------------------------------------------
@@ -314,7 +221,7 @@ export class SocketHub {
   #ensureOutboxGroups(): void {
     for (const [topic, isPrivate] of this.outbox.topics(this.#auth.user)) this.#channels.open(topic, isPrivate)
     this.#reconcile()
-    void this.#joinAll()
+    void this.#link.joinAll()
   }
 
   /** Expiry is a timer at the earliest `expiresAt`, never a side effect of reading the outbox. */
@@ -340,7 +247,7 @@ export class SocketHub {
       this.#channels.tokenChanged()
       if (userChanged) this.#ensureOutboxGroups()
       // setAuth() on the client pushes the token to joined channels; then waiting channels join with it.
-      else void this.#joinAll()
+      else void this.#link.joinAll()
     }
     this.#o.onChange()
   }
@@ -353,7 +260,7 @@ export class SocketHub {
     this.#pacers.join.perSecond = options.limits.joinsPerSecond
     this.#pacers.events.perSecond = options.limits.eventsPerSecond
     this.outbox.maxSize = options.outbox.maxSize
-    if (retimed) this.#connection.retime()
+    if (retimed) this.#link.retime()
     this.#o.onChange()
   }
 
@@ -366,18 +273,18 @@ export class SocketHub {
       const wasHiddenEverywhere = this.tabs.allHiddenBut(tab) && !tab.visible
       tab.setVisible(hint.visible)
       // The first tab to come back after everything was hidden verifies the link at once.
-      if (hint.visible && wasHiddenEverywhere && this.#conn.status === 'connected') this.#ping()
+      if (hint.visible && wasHiddenEverywhere && this.state.status === 'connected') this.#link.ping()
     }
   }
 
   #recordError(error: RealtimeErrorPayload): void {
-    this.#link.recordError(error)
+    this.#linkHealth.recordError(error)
     this.#o.onChange()
   }
 
   health(): HealthSnapshot {
     const { clock, epoch } = this.#o
-    return healthSnapshot({ clock, connection: this.#conn, link: this.#link, groups: this.#channels, tabCount: this.tabs.size, outbox: this.outbox.health(), epoch, options: this.options })
+    return healthSnapshot({ clock, connection: this.state, link: this.#linkHealth, groups: this.#channels, tabCount: this.tabs.size, outbox: this.outbox.health(), epoch, options: this.options })
   }
 
   performanceMetrics(): PerformanceMetrics {
@@ -395,9 +302,9 @@ export class SocketHub {
 
   #alertSample() {
     const now = this.#o.clock.now()
-    const { status, since } = this.#conn
+    const { status, since } = this.state
     return {
-      latency: this.#link.latency ?? 0,
+      latency: this.#linkHealth.latency ?? 0,
       errorRate: this.metrics.perMinute('errors'),
       outboxSize: this.outbox.size,
       reconnects: this.metrics.perMinute('reconnects'),
@@ -406,11 +313,8 @@ export class SocketHub {
   }
 
   close(): void {
-    this.dispatch({ type: 'dispose' })
-    this.#closeClient('hub closed')
+    this.#link.close()
     this.#channels.dispose()
-    this.#retryTimer.clear()
-    this.#stableTimer.clear()
     this.#expiryTimer.clear()
     this.#alerts.close()
   }
