@@ -1,9 +1,9 @@
 /**
  * One topic on the shared socket: the tab subscriptions to it and the one server channel that serves
- * them all, joined with the union of their bindings (join-spec.ts). The join state is a pure reducer
- * (join-state.ts) whose effects run here; fan-out is computed by router.ts; sends and the outbox flush
- * are publisher.ts; presence is merged-presence.ts. The group knows its owner only through the
- * narrow `ChannelGroupDeps` it is given.
+ * them all, joined with the union of their bindings (join-spec.ts, server-channel.ts). The join state
+ * is a pure reducer (join-state.ts) whose effects run here; fan-out is computed by router.ts; sends
+ * and the outbox flush are publisher.ts; presence is merged-presence.ts; the subscribers are
+ * subscriptions.ts. The group knows its owner only through the narrow `ChannelGroupDeps` it is given.
  */
 import type { RealtimeChannel } from '@supabase/realtime-js'
 import { Timeout } from '../clock.ts'
@@ -14,26 +14,21 @@ import { errorPayload, type RealtimeErrorPayload } from '../protocol/errors.ts'
 import type { EncodedPayload } from '../protocol/delivery-port.ts'
 import type { BindingSpec, BroadcastMessage, SendOptions, SendStatus, SubscribeRequest, SubscribeStatus } from '../protocol/wire.ts'
 import { MergedPresence } from './merged-presence.ts'
-import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey, type JoinSpec } from './join-spec.ts'
+import { joinCovers, matchingBindingIds, mergeJoinSpec, type JoinSpec } from './join-spec.ts'
 import { canJoin, initialJoinState, isLive, isTroubled, joinTransition, rejoinAfter, type JoinEvent, type JoinState, type JoinStatus } from './join-state.ts'
-import { countedDeliveries, routeEcho, routeServerEvent, type Delivery, type Routable, type RoutedType } from './router.ts'
+import { countedDeliveries, routeEcho, routeServerEvent, type Delivery, type RoutedType } from './router.ts'
+import { Subscriptions, type Subscription } from './subscriptions.ts'
+import { openServerChannel } from './server-channel.ts'
 import { encodePayload } from './payload-codec.ts'
 import { Publisher } from './publisher.ts'
-
-interface Subscription extends Routable {
-  tab: TabSession
-  request: SubscribeRequest
-  bindings: BindingSpec[]
-}
 
 export class ChannelGroup {
   readonly topic: string
   #deps: ChannelGroupDeps
-  #subs = new Map<string, Subscription>()
+  #subs: Subscriptions
   #instance: RealtimeChannel | null = null
   #spec: JoinSpec | null = null
   #join: JoinState = initialJoinState
-  #private: boolean | null
   #retry: Timeout
   #leave: Timeout
   #lostAt: number | null = null
@@ -45,7 +40,7 @@ export class ChannelGroup {
   constructor(deps: ChannelGroupDeps, topic: string, isPrivate: boolean | null = null) {
     this.#deps = deps
     this.topic = topic
-    this.#private = isPrivate
+    this.#subs = new Subscriptions(isPrivate)
     this.#retry = new Timeout(deps.clock)
     this.#leave = new Timeout(deps.clock)
     this.#presence = new MergedPresence(deps.clock)
@@ -58,8 +53,8 @@ export class ChannelGroup {
       options: () => deps.options(),
       channel: () => this.#instance,
       canPush: () => this.#canPush(),
-      isPrivate: () => this.#private === true,
-      echo: (sender, event, payload) => this.#deliver('broadcast', routeEcho(this.#subs.values(), sender, event), payload),
+      isPrivate: () => this.#subs.isPrivate,
+      echo: (sender, event, payload) => this.#deliver('broadcast', routeEcho(this.#subs, sender, event), payload),
       onError: (error) => deps.onError(error),
       drained: () => {
         if (this.#subs.size === 0 && !this.#leave.pending) this.#scheduleLeave()
@@ -108,22 +103,12 @@ export class ChannelGroup {
   // ---- membership ----------------------------------------------------------------------
 
   conflictWith(request: SubscribeRequest): RealtimeErrorPayload | null {
-    const isPrivate = request.config.private === true
-    const current = this.#subs.size > 0 ? this.#private : null
-    if (current !== null && current !== isPrivate) {
-      return errorPayload(
-        'channel-rejected',
-        `channel "${request.topic}" is already subscribed as ${current ? 'private' : 'public'} on the shared socket; public and private channels of one name cannot share it`,
-      )
-    }
-    return null
+    return this.#subs.conflictWith(request)
   }
 
   add(tab: TabSession, request: SubscribeRequest): void {
     this.#leave.clear()
-    this.#private = request.config.private === true
-    const self = request.config.broadcast?.self === true
-    this.#subs.set(request.subscriptionId, { id: request.subscriptionId, tab, request, bindings: [...request.bindings], self })
+    this.#subs.add(tab, request)
     this.#dispatch({ type: 'subscriber' })
     if (!isLive(this.#join.status)) return
     if (this.#spec && joinCovers(this.#spec, this.#desiredSpec())) {
@@ -163,9 +148,7 @@ export class ChannelGroup {
   }
 
   #desiredSpec(): JoinSpec {
-    const shapes = [...this.#subs.values()].map((s) => ({ config: s.request.config, bindings: s.bindings }))
-    if (shapes.length === 0) shapes.push({ config: { private: this.#private === true }, bindings: [] })
-    return mergeJoinSpec(shapes, this.#deps.presenceKey)
+    return mergeJoinSpec(this.#subs.shapes(), this.#deps.presenceKey)
   }
 
   // ---- join ----------------------------------------------------------------------------
@@ -183,21 +166,13 @@ export class ChannelGroup {
     const wait = deps.pacers.join.take(deps.clock.now())
     if (wait > 0) return this.#retry.set(wait, () => this.join())
     const spec = this.#desiredSpec()
-    const channel = socket.channel(this.topic, channelConfigOf(spec))
-    const mine = () => this.#instance === channel
-    for (const filter of spec.postgres) {
-      const key = postgresFilterKey(filter)
-      channel.on('postgres_changes', filter as never, (payload: unknown) => mine() && this.#route('postgres_changes', undefined, payload, key))
-    }
-    channel.on('broadcast', { event: '*' }, (payload: { event?: string }) => mine() && this.#route('broadcast', payload?.event, payload))
-    if (spec.presenceEnabled) {
-      channel.on('presence', { event: '*' } as never, (payload: { event?: string }) => mine() && this.#route('presence', payload?.event, payload))
-    }
-    channel.on('system', {}, (payload: { status?: string; message?: string }) => {
-      if (!mine()) return
-      if (payload?.status === 'error' && payload.message) this.#lastSystemError = payload.message
-      this.#route('system', undefined, payload)
+    const channel = openServerChannel(socket, this.topic, spec, {
+      event: (from, type, event, payload, postgresKey) => from === this.#instance && this.#route(type, event, payload, postgresKey),
+      systemError: (from, message) => {
+        if (from === this.#instance) this.#lastSystemError = message
+      },
     })
+    const mine = () => this.#instance === channel
     this.#instance = channel
     this.#spec = spec
     this.#dispatch({ type: 'join' })
@@ -220,7 +195,7 @@ export class ChannelGroup {
     // The socket is gone: the hub reports it (onClose) and rejoins everything on the next socket.
     if (!deps.socket()?.isOpen()) return this.lost(describeReason(error ?? 'connection lost'))
     const message = status === 'TIMED_OUT' ? 'join timed out' : describeReason(error)
-    this.#broadcastStatus(status, errorPayload(status === 'TIMED_OUT' ? 'timeout' : 'connection-lost', message, true))
+    this.#subs.tellAll(status, errorPayload(status === 'TIMED_OUT' ? 'timeout' : 'connection-lost', message, true))
     this.#retire(false)
     this.#rejoinLater({ type: 'errored' })
   }
@@ -228,7 +203,7 @@ export class ChannelGroup {
   #joined(): void {
     this.#dispatch({ type: 'joined' })
     const now = this.#deps.clock.now()
-    for (const sub of this.#subs.values()) {
+    for (const sub of this.#subs) {
       sub.tab.push({ type: 'channel/status', subscriptionId: sub.id, status: 'SUBSCRIBED' })
       if (this.#lostAt !== null) sub.tab.push({ type: 'channel/resync', subscriptionId: sub.id, since: this.#lostAt, until: now, reason: 'rejoined' })
     }
@@ -242,7 +217,7 @@ export class ChannelGroup {
   #refused(reason: ClassifiedReason): void {
     const error = errorPayload(reason.code, reason.message, reason.retry !== 'never', reason.message)
     this.#deps.onError(error)
-    this.#broadcastStatus('CHANNEL_ERROR', error)
+    this.#subs.tellAll('CHANNEL_ERROR', error)
     this.#retire(false)
     this.#rejoinLater({ type: 'refused', reason, token: this.#deps.auth.token() })
     // Ask the tabs for a fresh token; if none comes (no tab has a token callback), the rejoin timer retries.
@@ -268,17 +243,11 @@ export class ChannelGroup {
     if (this.#join !== before) this.#retry.clear()
   }
 
-  #broadcastStatus(status: SubscribeStatus, error?: RealtimeErrorPayload): void {
-    for (const sub of this.#subs.values()) {
-      sub.tab.push({ type: 'channel/status', subscriptionId: sub.id, status, ...(error ? { error } : {}) })
-    }
-  }
-
   /** The socket went away: every subscriber hears CHANNEL_ERROR, as a direct supabase-js subscriber would. */
   lost(reason: string): void {
     if (isLive(this.#join.status)) {
       this.#lostAt ??= this.#deps.clock.now()
-      this.#broadcastStatus('CHANNEL_ERROR', errorPayload('connection-lost', reason, true))
+      this.#subs.tellAll('CHANNEL_ERROR', errorPayload('connection-lost', reason, true))
     }
     this.#dispatch({ type: 'lost' })
     this.#publisher.abandon()
@@ -309,7 +278,7 @@ export class ChannelGroup {
   // ---- routing -------------------------------------------------------------------------
 
   #route(type: RoutedType, event: string | undefined, payload: unknown, postgresKey?: string): void {
-    const deliveries = routeServerEvent(this.#subs.values(), type, event, postgresKey)
+    const deliveries = routeServerEvent(this.#subs, type, event, postgresKey)
     const counters = this.#deps.metrics.channel(this.topic)
     counters.messagesIn++
     this.#deps.metrics.count('messagesIn')
