@@ -1,12 +1,12 @@
 /** Hidden tabs: their events wait for one post per `hiddenDeliveryMs`, in order, nothing dropped. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { TabSession } from '../../src/tabs/tab-session.ts'
-import { FlushScheduler } from '../../src/tabs/flush-scheduler.ts'
-import { systemClock } from '../../src/clock.ts'
-import { decodePayload, encodePayload } from '../../src/channels/payload-codec.ts'
-import type { DeliveryFrame, DeliveryPort } from '../../src/protocol/delivery-port.ts'
-import { resolveHubOptions, validateHubOptions } from '../../src/input/hub-options.ts'
-import type { TabEvent } from '../../src/protocol/wire.ts'
+import { TabSession } from '../../../src/tabs/tab-session.ts'
+import { FlushScheduler } from '../../../src/tabs/flush-scheduler.ts'
+import { systemClock } from '../../../src/clock.ts'
+import { decodePayload, encodePayload } from '../../../src/channels/payload-codec.ts'
+import type { DeliveryFrame, DeliveryPort } from '../../../src/protocol/delivery-port.ts'
+import { resolveHubOptions, validateHubOptions } from '../../../src/input/hub-options.ts'
+import type { TabEvent } from '../../../src/protocol/wire.ts'
 
 function recordingPort() {
   const frames: DeliveryFrame<TabEvent>[] = []

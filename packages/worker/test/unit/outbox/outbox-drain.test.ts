@@ -4,10 +4,10 @@
  * while keeping order, retrying a timed-out send in place.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { FakeSocket } from '../support/fake-socket.ts'
-import { recordingPort, setupSocketHub } from '../support/socket-hub.ts'
-import { TabSession } from '../../src/tabs/tab-session.ts'
-import type { TabEvent } from '../../src/protocol/wire.ts'
+import { FakeSocket } from '../../support/fake-socket.ts'
+import { recordingPort, setupSocketHub } from '../../support/socket-hub.ts'
+import { TabSession } from '../../../src/tabs/tab-session.ts'
+import type { TabEvent } from '../../../src/protocol/wire.ts'
 
 beforeEach(() => {
   vi.useFakeTimers()

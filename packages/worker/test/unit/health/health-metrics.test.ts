@@ -3,9 +3,9 @@
  * fake timers).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { resolveHubOptions } from '../../src/input/hub-options.ts'
-import { FakeSocket } from '../support/fake-socket.ts'
-import { setupSocketHub } from '../support/socket-hub.ts'
+import { resolveHubOptions } from '../../../src/input/hub-options.ts'
+import { FakeSocket } from '../../support/fake-socket.ts'
+import { setupSocketHub } from '../../support/socket-hub.ts'
 
 const setup = () => setupSocketHub({ outbox: { maxSize: 4 } }, () => 0.5, { token: null })
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MergedPresence } from '../../src/channels/merged-presence.ts'
-import { systemClock } from '../../src/clock.ts'
+import { MergedPresence } from '../../../src/channels/merged-presence.ts'
+import { systemClock } from '../../../src/clock.ts'
 
 function target() {
   const calls: unknown[] = []

@@ -1,8 +1,8 @@
 /** The names hub and tabs share, and reading a JWT's claims without verifying it. */
 import { describe, expect, it } from 'vitest'
-import { hubLifetimeLockName, projectKey, tabLockName } from '../../src/protocol/names.ts'
-import { readJwtClaims } from '../../src/auth/jwt.ts'
-import { jwtSubject } from '../../src/auth/jwt.ts'
+import { hubLifetimeLockName, projectKey, tabLockName } from '../../../src/protocol/names.ts'
+import { readJwtClaims } from '../../../src/auth/jwt.ts'
+import { jwtSubject } from '../../../src/auth/jwt.ts'
 
 const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}.s`
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AlertEngine, checkAlertRules } from '../../src/health/alerts.ts'
+import { AlertEngine, checkAlertRules } from '../../../src/health/alerts.ts'
 
 const quiet = { latency: 50, errorRate: 0, outboxSize: 0, reconnects: 0, disconnected: 0 }
 

@@ -1,10 +1,10 @@
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createStore, clear } from 'idb-keyval'
-import { Outbox } from '../../src/outbox/outbox.ts'
-import { createMemoryOutboxStore } from '../../src/outbox/outbox-store-memory.ts'
-import type { OutboxEntry, OutboxStore } from '../../src/outbox/outbox-entry.ts'
-import { createIdbOutboxStore } from '../../src/outbox/outbox-store-idb.ts'
+import { Outbox } from '../../../src/outbox/outbox.ts'
+import { createMemoryOutboxStore } from '../../../src/outbox/outbox-store-memory.ts'
+import type { OutboxEntry, OutboxStore } from '../../../src/outbox/outbox-entry.ts'
+import { createIdbOutboxStore } from '../../../src/outbox/outbox-store-idb.ts'
 
 let now = 1_000
 const clock = () => now

@@ -1,11 +1,11 @@
 /** The hub's per-tab delivery: batching, acknowledgements, stalled tabs, and the shared flush timer. */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { TabSession } from '../../src/tabs/tab-session.ts'
-import { FlushScheduler } from '../../src/tabs/flush-scheduler.ts'
-import { systemClock } from '../../src/clock.ts'
-import { decodePayload, encodePayload } from '../../src/channels/payload-codec.ts'
-import type { DeliveryFrame, DeliveryPort } from '../../src/protocol/delivery-port.ts'
-import type { TabEvent } from '../../src/protocol/wire.ts'
+import { TabSession } from '../../../src/tabs/tab-session.ts'
+import { FlushScheduler } from '../../../src/tabs/flush-scheduler.ts'
+import { systemClock } from '../../../src/clock.ts'
+import { decodePayload, encodePayload } from '../../../src/channels/payload-codec.ts'
+import type { DeliveryFrame, DeliveryPort } from '../../../src/protocol/delivery-port.ts'
+import type { TabEvent } from '../../../src/protocol/wire.ts'
 
 /** A port whose acks the test sends by hand, and whose posts can be made to throw. */
 function manualPort() {

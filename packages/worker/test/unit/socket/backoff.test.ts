@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffCeiling, backoffDelay, rateLimitDelay } from '../../src/socket/backoff.ts'
+import { backoffCeiling, backoffDelay, rateLimitDelay } from '../../../src/socket/backoff.ts'
 
 const policy = { initialMs: 1000, maxMs: 30_000, multiplier: 2 }
 

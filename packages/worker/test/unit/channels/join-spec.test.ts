@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey } from '../../src/channels/join-spec.ts'
-import type { BindingSpec } from '../../src/protocol/wire.ts'
+import { channelConfigOf, joinCovers, matchingBindingIds, mergeJoinSpec, postgresFilterKey } from '../../../src/channels/join-spec.ts'
+import type { BindingSpec } from '../../../src/protocol/wire.ts'
 
 const insertTodos: BindingSpec = { id: 1, type: 'postgres_changes', filter: { event: 'INSERT', schema: 'public', table: 'todos' } }
 const allTodos: BindingSpec = { id: 2, type: 'postgres_changes', filter: { event: '*', schema: 'public', table: 'todos' } }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_HUB_OPTIONS } from '../../src/protocol/options.ts'
-import { resolveHubOptions, validateHubOptions } from '../../src/input/hub-options.ts'
-import { checkPostgresFilter, validateBroadcast, validateSubscribeRequest } from '../../src/input/validate.ts'
-import { classifyServerReason } from '../../src/reasons.ts'
+import { DEFAULT_HUB_OPTIONS } from '../../../src/protocol/options.ts'
+import { resolveHubOptions, validateHubOptions } from '../../../src/input/hub-options.ts'
+import { checkPostgresFilter, validateBroadcast, validateSubscribeRequest } from '../../../src/input/validate.ts'
+import { classifyServerReason } from '../../../src/reasons.ts'
 
 describe('options', () => {
   it('resolves defaults once and layers patches', () => {

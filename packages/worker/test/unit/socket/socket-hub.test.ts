@@ -3,14 +3,14 @@
  * heartbeat loss, and bounded resources across many reconnects.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { SocketHub } from '../../src/socket/socket-hub.ts'
-import { TabSession } from '../../src/tabs/tab-session.ts'
-import { createMemoryOutboxStore } from '../../src/outbox/outbox-store-memory.ts'
-import { resolveHubOptions } from '../../src/input/hub-options.ts'
-import { systemClock } from '../../src/clock.ts'
-import { phoenixSocketOf } from '../../src/realtime-internals.ts'
-import { FakeSocket } from '../support/fake-socket.ts'
-import { recordingPort, setupSocketHub } from '../support/socket-hub.ts'
+import { SocketHub } from '../../../src/socket/socket-hub.ts'
+import { TabSession } from '../../../src/tabs/tab-session.ts'
+import { createMemoryOutboxStore } from '../../../src/outbox/outbox-store-memory.ts'
+import { resolveHubOptions } from '../../../src/input/hub-options.ts'
+import { systemClock } from '../../../src/clock.ts'
+import { phoenixSocketOf } from '../../../src/realtime-internals.ts'
+import { FakeSocket } from '../../support/fake-socket.ts'
+import { recordingPort, setupSocketHub } from '../../support/socket-hub.ts'
 
 const setupHub = setupSocketHub
 
@@ -208,5 +208,21 @@ describe('socket hub', () => {
     // realtime-js finishes tearing the socket down on its own short timers.
     await vi.advanceTimersByTimeAsync(5000)
     expect(vi.getTimerCount()).toBe(0)
+  })
+  it('expires a queued send at its ttl on the expiry timer (reading the outbox expires nothing), and never sends it', async () => {
+    const { hub, subscribe } = setupHub({}, () => 0.5, { token: null })
+    subscribe('a')
+    await vi.advanceTimersByTimeAsync(50)
+    FakeSocket.open[0].serverClose(1006)
+    await vi.advanceTimersByTimeAsync(1)
+    const sent = hub.send('s-a', { type: 'broadcast', event: 'gps', payload: { at: 1 } }, { messageId: 'm1', ttlMs: 100 })
+    expect(await sent).toBe('queued')
+    expect(hub.health().outbox).toMatchObject({ size: 1, expired: 0 })
+    await vi.advanceTimersByTimeAsync(100)
+    expect(hub.health().outbox).toMatchObject({ size: 0, expired: 1 })
+    await vi.advanceTimersByTimeAsync(hub.state.retryAt! - Date.now() + 50)
+    expect(hub.state.status).toBe('connected')
+    expect(FakeSocket.open[0].broadcasts()).toEqual([])
+    hub.close()
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { circuitOf, initialConnectionState, transition, type ConnectionEvent, type ConnectionState } from '../../src/socket/connection-state.ts'
+import { circuitOf, initialConnectionState, transition, type ConnectionEvent, type ConnectionState } from '../../../src/socket/connection-state.ts'
 
 const policy = {
   backoff: { initialMs: 1000, maxMs: 30_000, multiplier: 2 },
