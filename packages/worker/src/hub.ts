@@ -94,8 +94,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
   }
 
   function pushHealth(hub: SocketHub): void {
-    const health = hub.health()
-    for (const tab of hub.tabs) tab.push({ type: 'hub/health', health })
+    hub.tabs.pushAll({ type: 'hub/health', health: hub.health() })
   }
 
   function connect(endpoint: Comlink.Endpoint): void {

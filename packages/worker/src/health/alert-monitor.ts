@@ -2,6 +2,8 @@
 import { Timeout, type Clock } from '../clock.ts'
 import { AlertEngine, type AlertSample } from './alerts.ts'
 import type { Alert, AlertRule } from '../protocol/metrics.ts'
+import type { ConnectionState } from '../socket/connection-state.ts'
+import type { HubMetrics } from './metrics.ts'
 
 const EVALUATE_EVERY_MS = 1_000
 
@@ -32,5 +34,17 @@ export class AlertMonitor {
 
   close(): void {
     this.#timer.clear()
+  }
+}
+
+/** The values alert rules are checked against, read from the hub's state. */
+export function alertSampleOf(input: { now: number; connection: ConnectionState; latency: number | null; metrics: HubMetrics; outboxSize: number }): AlertSample {
+  const { status, since } = input.connection
+  return {
+    latency: input.latency ?? 0,
+    errorRate: input.metrics.perMinute('errors'),
+    outboxSize: input.outboxSize,
+    reconnects: input.metrics.perMinute('reconnects'),
+    disconnected: status === 'connected' || status === 'idle' ? 0 : input.now - since,
   }
 }

@@ -19,7 +19,8 @@ import { createTopicOutbox } from '../outbox/topic-outbox.ts'
 import { TabRegistry } from '../tabs/tab-registry.ts'
 import type { TabSession } from '../tabs/tab-session.ts'
 import { HubMetrics } from '../health/metrics.ts'
-import { AlertMonitor } from '../health/alert-monitor.ts'
+import { AlertMonitor, alertSampleOf } from '../health/alert-monitor.ts'
+import type { AlertSample } from '../health/alerts.ts'
 import { LinkHealth, healthSnapshot } from '../health/snapshot.ts'
 import { findingsOf, performanceMetricsOf } from '../health/diagnostics.ts'
 import { projectKey } from '../protocol/names.ts'
@@ -300,16 +301,9 @@ export class SocketHub {
     this.#alerts.setRules(rules)
   }
 
-  #alertSample() {
-    const now = this.#o.clock.now()
-    const { status, since } = this.state
-    return {
-      latency: this.#linkHealth.latency ?? 0,
-      errorRate: this.metrics.perMinute('errors'),
-      outboxSize: this.outbox.size,
-      reconnects: this.metrics.perMinute('reconnects'),
-      disconnected: status === 'connected' || status === 'idle' ? 0 : now - since,
-    }
+  #alertSample(): AlertSample {
+    const { clock } = this.#o
+    return alertSampleOf({ now: clock.now(), connection: this.state, latency: this.#linkHealth.latency, metrics: this.metrics, outboxSize: this.outbox.size })
   }
 
   close(): void {
