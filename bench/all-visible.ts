@@ -4,8 +4,9 @@
  */
 import type { Browser, Page } from '@playwright/test'
 import type { createServer } from '../packages/server/src/index.ts'
+import { createDevApi } from '../test-support/dev-api.ts'
 import { BURN_500_MS, cpuSplit, findWorkerPid, processCpu, totalCpu } from './cpu.ts'
-import { attachWorker, collect, createSender, heapMb, openTab, percentile, sleep, subscribeTab, timeToFirstEvent, waitFor, workerHeapMb, type Mode } from './harness.ts'
+import { attachWorker, collect, createSender, heapMb, latencySummary, openTab, percentile, sleep, subscribeTab, timeToFirstEvent, waitFor, workerHeapMb, type Mode } from './harness.ts'
 import type { RunResult } from './types.ts'
 
 async function inWorker(browser: Browser, expression: string): Promise<void> {
@@ -26,22 +27,23 @@ export interface AllVisibleSettings {
   remoteLatencyMs: number
 }
 
-export async function measureAllVisible(browser: Browser, server: Awaited<ReturnType<typeof createServer>>, mode: Mode, tabs: number, settings: AllVisibleSettings): Promise<RunResult> {
+export async function measureAllVisible(
+  browser: Browser,
+  server: Awaited<ReturnType<typeof createServer>>,
+  previewUrl: string,
+  mode: Mode,
+  tabs: number,
+  settings: AllVisibleSettings,
+): Promise<RunResult> {
   const { fixedRate: FIXED_RATE, windowMs: WINDOW_MS, ramp: RAMP, rampMs: RAMP_MS, remoteLatencyMs: REMOTE_LATENCY_MS } = settings
-  const dev = async (path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/_dev/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { Authorization: `Bearer ${server.serviceRoleKey}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    return response.json()
-  }
+  const dev = createDevApi(server.url, server.serviceRoleKey)
+  const urls = { serverUrl: server.url, previewUrl }
   const context = await browser.newContext()
   const sender = await createSender(server.url, server.anonKey)
   try {
     await dev('reset', {})
     const pages: Page[] = []
-    for (let i = 0; i < tabs; i++) pages.push(await openTab(context, server.url, mode))
+    for (let i = 0; i < tabs; i++) pages.push(await openTab(context, urls, mode))
     for (const page of pages) await subscribeTab(page, mode)
     await sleep(300)
     const setup = await dev('stats')
@@ -85,7 +87,7 @@ export async function measureAllVisible(browser: Browser, server: Awaited<Return
     const firstEvent = async () => {
       const times: number[] = []
       for (let i = 0; i < 3; i++) {
-        const newcomer = await openTab(context, server.url, mode)
+        const newcomer = await openTab(context, urls, mode)
         times.push(await timeToFirstEvent(newcomer, mode))
         await newcomer.close()
       }
@@ -101,7 +103,7 @@ export async function measureAllVisible(browser: Browser, server: Awaited<Return
     await dev('drop', {})
     const afterDrop = Date.now()
     await waitFor(async () => {
-      const last = await Promise.all(pages.map((p) => p.evaluate(() => (window as any).__lastT as number)))
+      const last = await Promise.all(pages.map((p) => p.evaluate(() => window.__lastT)))
       return last.every((t) => t > afterDrop)
     }, 30_000, 'recovery')
     const recoveredAt = Date.now()
@@ -119,12 +121,7 @@ export async function measureAllVisible(browser: Browser, server: Awaited<Return
       framesPerEvent: perEvent('framesOut'),
       bytesPerEvent: perEvent('bytesOut'),
       deliveriesPerEvent: perEvent('messagesDelivered'),
-      latency: {
-        p50: percentile(latencies, 0.5),
-        p95: percentile(latencies, 0.95),
-        p99: percentile(latencies, 0.99),
-        loss: Math.max(0, expected - latencies.length),
-      },
+      latency: latencySummary(latencies, expected - latencies.length),
       maxSustainedRate,
       firstEventMs,
       firstEventRemoteMs,

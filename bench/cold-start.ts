@@ -5,27 +5,24 @@
  */
 import type { Browser } from '@playwright/test'
 import type { createServer } from '../packages/server/src/index.ts'
-import { createSender, pageArgs, tabUrl, type Mode } from './harness.ts'
+import { createSender, pageArgs, tabUrl, type BenchChannel, type Mode } from './harness.ts'
 import { NOT_MEASURED, type RunResult } from './types.ts'
 
 type Server = Awaited<ReturnType<typeof createServer>>
 
 /** Runs in the page: subscribes and resolves with `performance.now()` (ms since navigation start) at the first event. */
 export function firstEventSinceLoad({ shared, heartbeatIntervalMs }: { shared: boolean; heartbeatIntervalMs: number }): Promise<number> {
-  const w = window as any
-  const client = shared
-    ? w.realtime
-    : w.createClient(w.demoConfig.supabaseUrl, w.demoConfig.anonKey, { realtime: { heartbeatIntervalMs } }).realtime
+  const { supabaseUrl, anonKey } = window.demoConfig
+  const channel = (
+    shared ? window.realtime.channel('bench') : window.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench')
+  ) as unknown as BenchChannel
   return new Promise<number>((resolve, reject) => {
     setTimeout(() => reject(new Error('no event within 15 s')), 15_000)
-    client
-      .channel('bench')
-      .on('broadcast', { event: 'tick' }, () => resolve(performance.now()))
-      .subscribe()
+    channel.on('broadcast', { event: 'tick' }, () => resolve(performance.now())).subscribe()
   })
 }
 
-export async function measureColdStart(browser: Browser, server: Server, mode: Mode, samples: number): Promise<RunResult> {
+export async function measureColdStart(browser: Browser, server: Server, previewUrl: string, mode: Mode, samples: number): Promise<RunResult> {
   const sender = await createSender(server.url, server.anonKey)
   const stop = new AbortController()
   const streaming = sender.stream(200, 600_000, stop.signal)
@@ -35,8 +32,8 @@ export async function measureColdStart(browser: Browser, server: Server, mode: M
       const context = await browser.newContext()
       try {
         const page = await context.newPage()
-        await page.goto(tabUrl(server.url, mode), { waitUntil: 'commit' })
-        await page.waitForFunction(() => typeof (window as any).realtime === 'object')
+        await page.goto(tabUrl({ serverUrl: server.url, previewUrl }, mode), { waitUntil: 'commit' })
+        await page.waitForFunction(() => typeof window.realtime === 'object')
         times.push(await page.evaluate(firstEventSinceLoad, pageArgs(mode)))
       } finally {
         await context.close()

@@ -2,14 +2,11 @@
  * What the benchmark and the profiler share: the demo build served statically, tabs subscribed in
  * either mode, a Node sender on its own socket, and DevTools Protocol readings (CPU, heap).
  */
-import { spawn } from 'node:child_process'
-import { createServer as createHttpServer, type Server } from 'node:http'
-import { readFile } from 'node:fs/promises'
-import { extname, join, normalize } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { rm } from 'node:fs/promises'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
-import WebSocket from 'ws'
-import { RealtimeClient } from '@supabase/supabase-js'
+import { sharedWorkerTargets } from '../test-support/devtools.ts'
+import { outsideClient, subscribed } from '../test-support/outside-client.ts'
+import { buildDemo, serveStatic, type StaticServer } from '../test-support/static-server.ts'
 
 /**
  * shared: this library with its defaults. shared-batched: the same with `deliveryBatchMs: 16` (the hub
@@ -19,13 +16,26 @@ export type Mode = 'shared' | 'shared-batched' | 'baseline'
 export const MODES: readonly Mode[] = ['shared', 'shared-batched', 'baseline']
 export const BATCH_MS = 16
 export const HEARTBEAT_MS = 5_000
-export const PREVIEW_PORT = 4190
 
 const isShared = (mode: Mode) => mode !== 'baseline'
+
+/**
+ * What the page code needs of a channel, from either client (their overloads do not unify). Page code
+ * must not declare named functions: tsx would wrap them in a `__name()` helper the page does not have.
+ */
+export interface BenchChannel {
+  on(type: 'broadcast', filter: { event: string }, callback: (message: { payload: { t: number } }) => void): BenchChannel
+  subscribe(callback?: (status: string) => void): unknown
+}
 
 export function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
+/** p50, p95 and p99 of sorted latencies, with the events lost. */
+export function latencySummary(sorted: number[], loss: number) {
+  return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), loss: Math.max(0, loss) }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -45,22 +55,23 @@ export async function waitFor<T>(check: () => Promise<T | null | false> | T | nu
  * `Date.now() - payload.t` per event. Standalone (no closure) so a raw DevTools tab can run it too.
  */
 export function subscribeInPage({ shared, heartbeatIntervalMs }: { shared: boolean; heartbeatIntervalMs: number }): Promise<void> {
-  const w = window as any
+  const w = window
   w.__lat = []
   w.__count = 0
   w.__firstAt = null
   w.__lastT = 0
-  const client = shared
-    ? w.realtime
-    : w.createClient(w.demoConfig.supabaseUrl, w.demoConfig.anonKey, { realtime: { heartbeatIntervalMs } }).realtime
-  const channel = client.channel('bench').on('broadcast', { event: 'tick' }, (m: { payload: { t: number } }) => {
+  const { supabaseUrl, anonKey } = w.demoConfig
+  const channel = (
+    shared ? w.realtime.channel('bench') : w.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench')
+  ) as unknown as BenchChannel
+  channel.on('broadcast', { event: 'tick' }, (m) => {
     const now = Date.now()
     w.__firstAt ??= now
     w.__lastT = Math.max(w.__lastT, m.payload.t)
     w.__lat.push(now - m.payload.t)
     w.__count++
   })
-  return new Promise<void>((resolve) => channel.subscribe((s: string) => s === 'SUBSCRIBED' && resolve()))
+  return new Promise<void>((resolve) => channel.subscribe((s) => s === 'SUBSCRIBED' && resolve()))
 }
 
 export const pageArgs = (mode: Mode) => ({ shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS })
@@ -79,42 +90,46 @@ export async function subscribeTab(page: Page, mode: Mode): Promise<void> {
 export async function timeToFirstEvent(page: Page, mode: Mode): Promise<number> {
   return page.evaluate(
     ({ shared, heartbeatIntervalMs }) => {
-      const w = window as any
-      const { supabaseUrl, anonKey, options } = w.demoConfig
+      const { supabaseUrl, anonKey, options } = window.demoConfig
       const started = performance.now()
-      const client = shared
-        ? w.createSharedRealtime(supabaseUrl, anonKey, options)
-        : w.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime
+      const channel = (
+        shared
+          ? window.createSharedRealtime(supabaseUrl, anonKey, options).channel('bench')
+          : window.createClient(supabaseUrl, anonKey, { realtime: { heartbeatIntervalMs } }).realtime.channel('bench')
+      ) as unknown as BenchChannel
       return new Promise<number>((resolve, reject) => {
         setTimeout(() => reject(new Error('no event within 10 s')), 10_000)
-        client
-          .channel('bench')
-          .on('broadcast', { event: 'tick' }, () => resolve(performance.now() - started))
-          .subscribe()
+        channel.on('broadcast', { event: 'tick' }, () => resolve(performance.now() - started)).subscribe()
       })
     },
     { shared: isShared(mode), heartbeatIntervalMs: HEARTBEAT_MS },
   )
 }
 
-/** The demo page in manual mode (no demo subscriptions), with the mode's options. */
-export function tabUrl(serverUrl: string, mode: Mode): string {
-  const batch = mode === 'shared-batched' ? `&deliveryBatchMs=${BATCH_MS}` : ''
-  return `http://127.0.0.1:${PREVIEW_PORT}/?manual=1&url=${encodeURIComponent(serverUrl)}&heartbeatIntervalMs=${HEARTBEAT_MS}${batch}`
+/** Where a run points its tabs: the local server and the preview serving the demo build. */
+export interface BenchUrls {
+  serverUrl: string
+  previewUrl: string
 }
 
-export async function openTab(context: BrowserContext, serverUrl: string, mode: Mode): Promise<Page> {
+/** The demo page in manual mode (no demo subscriptions), with the mode's options. */
+export function tabUrl({ serverUrl, previewUrl }: BenchUrls, mode: Mode): string {
+  const batch = mode === 'shared-batched' ? `&deliveryBatchMs=${BATCH_MS}` : ''
+  return `${previewUrl}/?manual=1&url=${encodeURIComponent(serverUrl)}&heartbeatIntervalMs=${HEARTBEAT_MS}${batch}`
+}
+
+export async function openTab(context: BrowserContext, urls: BenchUrls, mode: Mode): Promise<Page> {
   const page = await context.newPage()
-  await page.goto(tabUrl(serverUrl, mode))
-  await page.waitForFunction(() => typeof (window as any).realtime === 'object')
+  await page.goto(tabUrl(urls, mode))
+  await page.waitForFunction(() => typeof window.realtime === 'object')
   return page
 }
 
 /** A Node sender on its own socket: broadcasts `{t, seq}` at `rate` per second for `ms`. */
 export async function createSender(serverUrl: string, anonKey: string) {
-  const client = new RealtimeClient(`${serverUrl.replace('http', 'ws')}/realtime/v1`, { params: { apikey: anonKey }, transport: WebSocket as never })
+  const client = outsideClient(serverUrl, anonKey)
   const channel = client.channel('bench')
-  await new Promise<void>((resolve) => channel.subscribe((s) => s === 'SUBSCRIBED' && resolve()))
+  await subscribed(channel)
   let seq = 0
   return {
     /** Streams for `ms`, or until `signal` aborts. */
@@ -139,7 +154,7 @@ export async function createSender(serverUrl: string, anonKey: string) {
 }
 
 export async function collect(pages: Page[]): Promise<number[][]> {
-  return Promise.all(pages.map((p) => p.evaluate(() => (window as any).__lat.splice(0) as number[])))
+  return Promise.all(pages.map((p) => p.evaluate(() => window.__lat.splice(0))))
 }
 
 /** CPU seconds used so far by each type of browser process (browser, renderer, GPU, network, …). */
@@ -166,8 +181,7 @@ export async function heapMb(pages: Page[]): Promise<number> {
 /** A DevTools Protocol session on the context's SharedWorker (Playwright cannot address it itself). */
 export async function attachWorker(browser: Browser): Promise<{ send<T>(method: string, params?: object): Promise<T>; detach(): Promise<void> } | null> {
   const cdp = await browser.newBrowserCDPSession()
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string }[] }
-  const worker = targetInfos.find((t) => t.type === 'shared_worker')
+  const [worker] = await sharedWorkerTargets(cdp)
   if (!worker) return (await cdp.detach(), null)
   const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false })) as { sessionId: string }
   const pending = new Map<number, (message: { result?: unknown; error?: { message: string } }) => void>()
@@ -204,26 +218,9 @@ export async function workerHeapMb(browser: Browser): Promise<number | null> {
   }
 }
 
-/** Builds the demo and serves dist/demo from this process (a static file server is all it needs). */
-export async function startPreview(): Promise<Server> {
-  await new Promise<void>((resolve, reject) => {
-    const build = spawn('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' })
-    build.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited ${code}`))))
-  })
-  const root = fileURLToPath(new URL('../dist/demo/', import.meta.url))
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.png': 'image/png' }
-  const server = createHttpServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname
-    const file = join(root, path === '/' ? 'index.html' : normalize(path).replace(/^([/\\])+/, ''))
-    try {
-      const body = await readFile(file.startsWith(root) ? file : join(root, 'index.html'))
-      res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' })
-      res.end(body)
-    } catch {
-      res.writeHead(404).end()
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(PREVIEW_PORT, '127.0.0.1', resolve))
-  return server
+/** Builds the demo into a directory of its own and serves it on a free port; close() removes the build. */
+export async function startPreview(): Promise<StaticServer> {
+  const root = await buildDemo()
+  const server = await serveStatic(root)
+  return { url: server.url, close: () => server.close().then(() => rm(root, { recursive: true, force: true })) }
 }
-

@@ -6,26 +6,22 @@
  */
 import { launchRawChromium, type RawTab } from '../e2e/raw-chromium.ts'
 import type { createServer } from '../packages/server/src/index.ts'
+import { createDevApi } from '../test-support/dev-api.ts'
 import { BURN_500_MS, cpuSplit, findWorkerPid, processCpu, totalCpu } from './cpu.ts'
-import { callInPage, createSender, pageArgs, percentile, sleep, subscribeInPage, tabUrl, type Mode } from './harness.ts'
+import { callInPage, createSender, latencySummary, pageArgs, sleep, subscribeInPage, tabUrl, type Mode } from './harness.ts'
 import { NOT_MEASURED, type RunResult } from './types.ts'
 
 type Server = Awaited<ReturnType<typeof createServer>>
 
-export async function measureHidden(server: Server, mode: Mode, tabs: number, rate: number, windowMs: number): Promise<RunResult> {
-  const dev = (path: string, body?: unknown) =>
-    fetch(`${server.url}/_dev/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { Authorization: `Bearer ${server.serviceRoleKey}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then((r) => r.json())
+export async function measureHidden(server: Server, previewUrl: string, mode: Mode, tabs: number, rate: number, windowMs: number): Promise<RunResult> {
+  const dev = createDevApi(server.url, server.serviceRoleKey)
   const browser = await launchRawChromium()
   const sender = await createSender(server.url, server.anonKey)
   try {
     await dev('reset', {})
     const pages: RawTab[] = []
     for (let i = 0; i < tabs; i++) {
-      const tab = await browser.openTab(tabUrl(server.url, mode), { background: i > 0 })
+      const tab = await browser.openTab(tabUrl({ serverUrl: server.url, previewUrl }, mode), { background: i > 0 })
       await tab.waitFor('typeof window.realtime === "object"', 30_000)
       pages.push(tab)
     }
@@ -59,12 +55,7 @@ export async function measureHidden(server: Server, mode: Mode, tabs: number, ra
       framesPerEvent: perEvent('framesOut'),
       bytesPerEvent: perEvent('bytesOut'),
       deliveriesPerEvent: perEvent('messagesDelivered'),
-      latency: {
-        p50: percentile(latencies, 0.5),
-        p95: percentile(latencies, 0.95),
-        p99: percentile(latencies, 0.99),
-        loss: Math.max(0, sent * tabs - counts.reduce((a, b) => a + b, 0)),
-      },
+      latency: latencySummary(latencies, sent * tabs - counts.reduce((a, b) => a + b, 0)),
       maxSustainedRate: NOT_MEASURED,
       firstEventMs: NOT_MEASURED,
       firstEventRemoteMs: NOT_MEASURED,

@@ -76,7 +76,7 @@ try {
   const context = await browser.newContext()
   const sender = await createSender(server.url, server.anonKey)
   const pages: Page[] = []
-  for (let i = 0; i < tabs; i++) pages.push(await openTab(context, server.url, mode))
+  for (let i = 0; i < tabs; i++) pages.push(await openTab(context, { serverUrl: server.url, previewUrl: preview.url }, mode))
   for (const page of pages) await subscribeTab(page, mode)
   await sleep(500)
   await collect(pages)
@@ -113,7 +113,7 @@ try {
   await context.close()
 } finally {
   await browser.close()
-  await new Promise((resolve) => preview.close(resolve))
+  await preview.close()
   await server.close()
 }
 process.exit(0)

@@ -42,16 +42,16 @@ async function main(): Promise<void> {
     for (const tabs of TAB_COUNTS) {
       // Batching is a trade-off for many tabs under load: measured from N = 10 up (and not in --quick).
       for (const mode of QUICK || tabs < 10 ? MODES.filter((m) => m !== 'shared-batched') : MODES) {
-        results.push(await measureAllVisible(browser, server, mode, tabs, SETTINGS))
+        results.push(await measureAllVisible(browser, server, preview.url, mode, tabs, SETTINGS))
       }
       // With one tab there is nothing hidden: the hidden scenario starts at N = 5.
-      if (tabs > 1) for (const mode of ['shared', 'baseline'] as const) results.push(await measureHidden(server, mode, tabs, SETTINGS.fixedRate, SETTINGS.windowMs))
+      if (tabs > 1) for (const mode of ['shared', 'baseline'] as const) results.push(await measureHidden(server, preview.url, mode, tabs, SETTINGS.fixedRate, SETTINGS.windowMs))
     }
-    for (const mode of ['shared', 'baseline'] as const) results.push(await measureColdStart(browser, server, mode, COLD_START_SAMPLES))
+    for (const mode of ['shared', 'baseline'] as const) results.push(await measureColdStart(browser, server, preview.url, mode, COLD_START_SAMPLES))
   } finally {
     chromiumVersion = browser.version()
     await browser.close()
-    await new Promise((resolve) => preview.close(resolve))
+    await preview.close()
     await server.close()
   }
   const machine: Machine = {

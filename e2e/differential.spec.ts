@@ -31,11 +31,13 @@ test('shared and direct subscribers see identical callback sequences', async ({ 
   const subscribe = (page: typeof shared, mode: 'shared' | 'plain') =>
     page.evaluate(
       ({ bindings, mode }) => {
-        const w = window as any
-        const client = mode === 'shared' ? w.realtime : w.createClient(w.demoConfig.supabaseUrl, w.demoConfig.anonKey).realtime
-        w.__log = []
+        const { supabaseUrl, anonKey } = window.demoConfig
+        const client = mode === 'shared' ? window.realtime : window.createClient(supabaseUrl, anonKey).realtime
+        const log: typeof window.__log = (window.__log = [])
         const channel = client.channel('diff')
-        for (const b of bindings) channel.on(b.type, b.filter, (payload: unknown) => w.__log.push([b.name, payload]))
+        // The two clients' overloads differ and the binding's type is data: one loose signature for both.
+        const on = channel.on.bind(channel) as unknown as (type: string, filter: object, callback: (payload: RecordedEvent) => void) => unknown
+        for (const b of bindings) on(b.type, b.filter, (payload) => log.push([b.name, payload]))
         return new Promise<void>((resolve) => channel.subscribe((status: string) => status === 'SUBSCRIBED' && resolve()))
       },
       { bindings: BINDINGS, mode },
@@ -44,7 +46,7 @@ test('shared and direct subscribers see identical callback sequences', async ({ 
   await subscribe(plain, 'plain')
   // Wait for both "Subscribed to PostgreSQL" system messages so that no change falls in the gap.
   const bothReady = async () =>
-    Promise.all([shared, plain].map((p) => p.evaluate(() => (window as any).__log.filter((e: any) => e[0] === 'system').length)))
+    Promise.all([shared, plain].map((p) => p.evaluate(() => window.__log.filter(([name]) => name === 'system').length)))
   await expect.poll(bothReady).toEqual([1, 1])
 
   const id = Date.now()
@@ -52,17 +54,18 @@ test('shared and direct subscribers see identical callback sequences', async ({ 
   await dev('sql', { query: `update public.e2e_diff set done = true, label = 'b' where id = $1`, params: [id] })
   await dev('sql', { query: `delete from public.e2e_diff where id = $1`, params: [id] })
   // A broadcast from a third party (REST, as a server-side sender would).
-  const response = await fetch(`${(await shared.evaluate(() => (window as any).demoConfig.supabaseUrl))}/realtime/v1/api/broadcast`, {
+  const { supabaseUrl, anonKey } = await shared.evaluate(() => window.demoConfig)
+  const response = await fetch(`${supabaseUrl}/realtime/v1/api/broadcast`, {
     method: 'POST',
-    headers: { apikey: await shared.evaluate(() => (window as any).demoConfig.anonKey), 'Content-Type': 'application/json' },
+    headers: { apikey: anonKey, 'Content-Type': 'application/json' },
     body: JSON.stringify({ messages: [{ topic: 'diff', event: 'say', payload: { text: 'hello' } }] }),
   })
   expect(response.status).toBe(202)
 
-  const log = (page: typeof shared) => page.evaluate(() => (window as any).__log)
+  const log = (page: typeof shared) => page.evaluate(() => window.__log)
   await expect.poll(async () => (await log(plain)).length).toBe(1 + 3 + 1 + 2)
   await expect.poll(async () => (await log(shared)).length).toBe(1 + 3 + 1 + 2)
   const [sharedLog, plainLog] = [await log(shared), await log(plain)]
   expect(sharedLog).toEqual(plainLog)
-  expect(sharedLog.map((e: any[]) => e[0])).toEqual(['system', 'all', 'all', 'updates', 'all', 'say', 'any'])
+  expect(sharedLog.map(([name]) => name)).toEqual(['system', 'all', 'all', 'updates', 'all', 'say', 'any'])
 })

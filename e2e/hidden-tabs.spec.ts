@@ -37,7 +37,7 @@ async function publish(from: number, to: number, spacingMs: number): Promise<voi
   try {
     for (let n = from; n <= to; n++) {
       await publisher.send('tick', { n })
-      await new Promise((r) => setTimeout(r, spacingMs))
+      await new Promise((r) => setTimeout(r, spacingMs)) // spacing, so that hidden tabs collect several events per post
     }
   } finally {
     await publisher.close()

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { dev, eventsIn, expectEvents, openTab, openTabs, resetServer, subscribeIn } from './support.ts'
+import { dev, eventsIn, expectEvents, newMarker, openTab, openTabs, outsideListener, resetServer, subscribeIn, untilMarker } from './support.ts'
 
 test.beforeAll(async () => {
   await dev('sql', {
@@ -32,19 +32,30 @@ test('a row inserted with supabase-js reaches every subscribed tab exactly once,
   for (const tab of tabs.slice(0, 3)) await subscribeIn(tab, 'orders', 'orders', [grill])
   await subscribeIn(tabs[3], 'orders', 'orders', [{ type: 'postgres_changes', filter: { event: 'INSERT', schema: 'public', table: 'e2e_orders', filter: 'station=eq.bar' } }])
   await subscribeIn(tabs[4], 'chat', 'chat', [{ type: 'broadcast', filter: { event: '*' } }])
-  const inserted = await tabs[0].evaluate(async (id) => {
-    const { error } = await (window.supabase.from('e2e_orders') as any).insert({ id, station: 'grill', qty: 2 })
-    return error?.message ?? 'ok'
-  }, id)
-  expect(inserted).toBe('ok')
+  const insert = (row: { id: number; station: string; qty: number }) =>
+    tabs[0].evaluate(async (row) => {
+      const { error } = await window.supabase.from('e2e_orders').insert(row)
+      return error?.message ?? 'ok'
+    }, row)
+  expect(await insert({ id, station: 'grill', qty: 2 })).toBe('ok')
   for (const tab of tabs.slice(0, 3)) {
     const [event] = await expectEvents(tab, 'orders', 1)
     expect(event).toMatchObject({ eventType: 'INSERT', table: 'e2e_orders', new: { id, station: 'grill', qty: 2 } })
   }
-  await tabs[0].waitForTimeout(300)
-  for (const tab of tabs.slice(0, 3)) expect(await eventsIn(tab, 'orders')).toHaveLength(1)
-  expect(await eventsIn(tabs[3], 'orders')).toEqual([])
-  expect(await eventsIn(tabs[4], 'chat')).toEqual([])
+  // Barriers: a later row for each filter, and a chat message through the same socket. Once each has
+  // arrived, a second copy of the first row (or one routed to the wrong tab) would have arrived before it.
+  expect(await insert({ id: id + 1, station: 'grill', qty: 0 })).toBe('ok')
+  expect(await insert({ id: id + 2, station: 'bar', qty: 0 })).toBe('ok')
+  const chat = await outsideListener('chat')
+  const marker = newMarker()
+  await chat.send('marker', marker)
+  for (const tab of tabs.slice(0, 3)) {
+    const events = await expectEvents(tab, 'orders', 2)
+    expect(events.map((e) => e.new.id)).toEqual([id, id + 1])
+  }
+  expect((await expectEvents(tabs[3], 'orders', 1)).map((e) => e.new.id)).toEqual([id + 2])
+  expect(await untilMarker(() => eventsIn(tabs[4], 'chat'), marker)).toEqual([{ type: 'broadcast', event: 'marker', payload: marker }])
+  await chat.close()
   expect((await dev('stats')).sockets).toBe(1)
 })
 
@@ -52,47 +63,49 @@ test('a broadcast from tab 1 reaches tabs 2–5, and tab 1 only with self', asyn
   const tabs = await openTabs(context, 5)
   await subscribeIn(tabs[0], 'chat', 'chat', [{ type: 'broadcast', filter: { event: 'say' } }])
   for (const tab of tabs.slice(1)) await subscribeIn(tab, 'chat', 'chat', [{ type: 'broadcast', filter: { event: 'say' } }])
-  const send = (page = tabs[0], text = 'hi') =>
-    page.evaluate((text) => (window as any).__channels.chat.send({ type: 'broadcast', event: 'say', payload: { text } }), text)
+  const send = (page = tabs[0], payload: Record<string, unknown> = { text: 'hi' }) =>
+    page.evaluate((payload) => window.__channels.chat.send({ type: 'broadcast', event: 'say', payload }), payload)
   expect(await send()).toBe('ok')
   for (const tab of tabs.slice(1)) expect(await expectEvents(tab, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'say', payload: { text: 'hi' } }])
-  await tabs[0].waitForTimeout(200)
-  expect(await eventsIn(tabs[0], 'chat')).toEqual([])
+  // Barrier: tab 2 speaks after tab 1 on the same channel and socket; once tab 1 hears that, its own
+  // message would have reached it before, had the hub not kept it from its sender.
+  const marker = newMarker()
+  expect(await send(tabs[1], marker)).toBe('ok')
+  expect(await untilMarker(() => eventsIn(tabs[0], 'chat'), marker)).toEqual([{ type: 'broadcast', event: 'say', payload: marker }])
 
   // A tab that asked for self hears its own message too.
   const selfTab = await openTab(context)
   await subscribeIn(selfTab, 'chat', 'chat', [{ type: 'broadcast', filter: { event: 'say' } }], { broadcast: { self: true } })
-  expect(await send(selfTab, 'me too')).toBe('ok')
+  expect(await send(selfTab, { text: 'me too' })).toBe('ok')
   expect(await expectEvents(selfTab, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'say', payload: { text: 'me too' } }])
-  await expectEvents(tabs[0], 'chat', 1)
+  expect((await expectEvents(tabs[0], 'chat', 2)).map((m) => m.payload)).toEqual([marker, { text: 'me too' }])
 })
 
 test('presence shows one key for five tabs of one user', async ({ context }) => {
   const tabs = await openTabs(context, 5)
   for (const tab of tabs) await subscribeIn(tab, 'room', 'room', [{ type: 'presence', filter: { event: 'sync' } }])
   for (const [i, tab] of tabs.entries()) {
-    await tab.evaluate((i) => (window as any).__channels.room.track({ user: 'ada', tab: i }), i)
+    await tab.evaluate((i) => window.__channels.room.track({ user: 'ada', tab: i }), i)
   }
   // An outside observer with plain supabase-js sees one presence key with one entry.
   const observer = await context.browser()!.newContext().then((c) => c.newPage())
   await observer.goto(tabs[0].url())
   const keys = await observer.evaluate(async () => {
-    const { createClient } = window as any
-    const client = createClient(window.demoConfig.supabaseUrl, window.demoConfig.anonKey)
+    const client = window.createClient(window.demoConfig.supabaseUrl, window.demoConfig.anonKey)
     const channel = client.channel('room')
     channel.on('presence', { event: 'sync' }, () => {})
     await new Promise<void>((resolve) => channel.subscribe((s: string) => s === 'SUBSCRIBED' && resolve()))
     for (let i = 0; i < 100; i++) {
-      const state = channel.presenceState()
+      const state = channel.presenceState<{ tab: number }>()
       const keys = Object.keys(state)
       if (keys.length === 1 && state[keys[0]].length === 1 && state[keys[0]][0].tab === 4) return state
-      await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, 50)) // a poll: presence settles after several syncs
     }
     return channel.presenceState()
   })
   expect(Object.keys(keys)).toHaveLength(1)
   for (const tab of tabs) {
-    await expect.poll(() => tab.evaluate(() => Object.keys((window as any).__channels.room.presenceState()).length)).toBe(1)
+    await expect.poll(() => tab.evaluate(() => Object.keys(window.__channels.room.presenceState()).length)).toBe(1)
   }
   await observer.context().close()
 })
@@ -120,7 +133,7 @@ test('a reloaded tab subscribes again and keeps receiving', async ({ context }) 
   await two.reload()
   await two.waitForFunction(() => typeof window.realtime === 'object')
   await subscribeIn(two, 'chat', 'chat', [{ type: 'broadcast', filter: { event: '*' } }])
-  await one.evaluate(() => (window as any).__channels.chat.send({ type: 'broadcast', event: 'after-reload', payload: { n: 1 } }))
+  await one.evaluate(() => window.__channels.chat.send({ type: 'broadcast', event: 'after-reload', payload: { n: 1 } }))
   expect(await expectEvents(two, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'after-reload', payload: { n: 1 } }])
   const stats = await dev('stats')
   expect(stats.sockets).toBe(1)
@@ -132,14 +145,14 @@ test('a crashed tab releases its subscriptions and presence within a second', as
   await subscribeIn(stays, 'room', 'crash-room', [{ type: 'presence', filter: { event: 'sync' } }])
   await subscribeIn(crashes, 'room', 'crash-room', [{ type: 'presence', filter: { event: 'sync' } }])
   await subscribeIn(crashes, 'mine', 'crash-only', [{ type: 'broadcast', filter: { event: '*' } }])
-  await crashes.evaluate(() => (window as any).__channels.room.track({ who: 'crashing tab' }))
-  await expect.poll(() => stays.evaluate(() => Object.keys((window as any).__channels.room.presenceState()).length)).toBe(1)
+  await crashes.evaluate(() => window.__channels.room.track({ who: 'crashing tab' }))
+  await expect.poll(() => stays.evaluate(() => Object.keys(window.__channels.room.presenceState()).length)).toBe(1)
   const cdp = await context.newCDPSession(crashes)
   void cdp.send('Page.crash').catch(() => {}) // never answered: the renderer is gone
   const crashedAt = Date.now()
   await expect.poll(async () => (await dev('stats')).channels, { timeout: 5_000, intervals: [25] }).toEqual({ 'realtime:crash-room': 1 })
   expect(Date.now() - crashedAt).toBeLessThan(1_000)
-  await expect.poll(() => stays.evaluate(() => Object.keys((window as any).__channels.room.presenceState()).length)).toBe(0)
+  await expect.poll(() => stays.evaluate(() => Object.keys(window.__channels.room.presenceState()).length)).toBe(0)
 })
 
 test('without SharedWorker the same API runs on an in-page hub (one socket per tab)', async ({ context }) => {
@@ -149,7 +162,7 @@ test('without SharedWorker the same API runs on an in-page hub (one socket per t
   const [one, two] = await openTabs(context, 2)
   await subscribeIn(one, 'chat', 'fallback', [{ type: 'broadcast', filter: { event: '*' } }])
   await subscribeIn(two, 'chat', 'fallback', [{ type: 'broadcast', filter: { event: '*' } }])
-  expect(await one.evaluate(() => (window as any).__channels.chat.send({ type: 'broadcast', event: 'hi', payload: { n: 1 } }))).toBe('ok')
+  expect(await one.evaluate(() => window.__channels.chat.send({ type: 'broadcast', event: 'hi', payload: { n: 1 } }))).toBe('ok')
   expect(await expectEvents(two, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'hi', payload: { n: 1 } }])
   const stats = await dev('stats')
   expect(stats.sockets).toBe(2)

@@ -4,6 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test'
 import { createJwtVerifier } from '../packages/server/src/auth.ts'
+import { freeze } from '../test-support/devtools.ts'
 import { channelIn, dev, eventsIn, hubEpoch, killSharedWorker, openTab, openTabs, outsideListener, resetServer, subscribeIn } from './support.ts'
 
 const FAST = { heartbeatIntervalMs: 1000, timeoutMs: 1000, backoffInitialMs: 200, backoffMaxMs: 600, breakerResetMs: 1000 }
@@ -23,11 +24,10 @@ async function listenAll(tabs: Page[], topic: string) {
   for (const tab of tabs) await subscribeIn(tab, 'feed', topic, [{ type: 'broadcast', filter: { event: '*' } }])
   for (const tab of tabs) {
     await tab.evaluate(() => {
-      const w = window as any
-      w.__resyncs = []
-      w.__receivedAt = []
-      w.__channels.feed.onResync((notice: unknown) => w.__resyncs.push(notice))
-      w.__channels.feed.on('broadcast', { event: 'tick' }, () => w.__receivedAt.push(Date.now()))
+      const resyncs: typeof window.__resyncs = (window.__resyncs = [])
+      const receivedAt: number[] = (window.__receivedAt = [])
+      window.__channels.feed.onResync((notice) => resyncs.push(notice))
+      window.__channels.feed.on('broadcast', { event: 'tick' }, () => receivedAt.push(Date.now()))
     })
   }
 }
@@ -54,11 +54,10 @@ async function expectEveryTabReceives(tabs: Page[], topic: string) {
 /** Records every connection state the tab's mirror passes through. */
 async function recordStates(page: Page) {
   await page.evaluate(() => {
-    const w = window as any
-    w.__states = []
-    window.realtime.onStateChange((s) => w.__states.push(s.status))
+    const states: string[] = (window.__states = [])
+    window.realtime.onStateChange((s) => states.push(s.status))
   })
-  return () => page.evaluate(() => (window as any).__states as string[])
+  return () => page.evaluate(() => window.__states)
 }
 
 for (const code of [undefined, 1000, 1012] as const) {
@@ -77,8 +76,8 @@ for (const code of [undefined, 1000, 1012] as const) {
     await sender.close()
     expect(await states()).toEqual(expect.arrayContaining(['reconnecting', 'connecting', 'connected']))
     for (const tab of tabs) {
-      await expect.poll(() => tab.evaluate(() => (window as any).__resyncs.length)).toBeGreaterThan(0)
-      const statuses = await tab.evaluate(() => (window as any).__statuses.feed)
+      await expect.poll(() => tab.evaluate(() => window.__resyncs.length)).toBeGreaterThan(0)
+      const statuses = await tab.evaluate(() => window.__statuses.feed)
       expect(statuses.slice(-2)).toEqual(['CHANNEL_ERROR', 'SUBSCRIBED'])
     }
   })
@@ -107,29 +106,28 @@ test('a channel closed for token expiry rejoins with a fresh token from a tab', 
   const tab = await openTab(context, FAST)
   // A client with an accessToken callback, as an app with supabase auth has.
   await tab.evaluate(async (token) => {
-    const w = window as any
-    w.__token = token
-    w.__auth = w.createSharedRealtime(w.demoConfig.supabaseUrl, w.demoConfig.anonKey, { ...w.demoConfig.options, accessToken: async () => w.__token })
-    w.__statuses = { auth: [] }
-    w.__events = { auth: [] }
-    w.__channels = {}
+    const { supabaseUrl, anonKey, options } = window.demoConfig
+    window.__token = token
+    window.__auth = window.createSharedRealtime(supabaseUrl, anonKey, { ...options, accessToken: async () => window.__token })
+    window.__statuses = { auth: [] }
+    window.__events = { auth: [] }
+    window.__channels = {}
   }, first)
   await tab.evaluate((topic) => {
-    const w = window as any
-    const channel = w.__auth.channel(topic).on('broadcast', { event: '*' }, (m: unknown) => w.__events.auth.push(m))
-    w.__channels.auth = channel
-    return new Promise<void>((resolve) => channel.subscribe((s: string) => (w.__statuses.auth.push(s), s === 'SUBSCRIBED' && resolve())))
+    const channel = window.__auth.channel(topic).on('broadcast', { event: '*' }, (m) => window.__events.auth.push(m))
+    window.__channels.auth = channel
+    return new Promise<void>((resolve) => channel.subscribe((s) => (window.__statuses.auth.push(s), s === 'SUBSCRIBED' && resolve())))
   }, topic)
   const joinsBefore = (await dev('stats')).joinsTotal
-  await tab.evaluate((token) => ((window as any).__token = token), fresh)
+  await tab.evaluate((token) => (window.__token = token), fresh)
   await dev('expire-tokens', {})
-  await expect.poll(() => tab.evaluate(() => (window as any).__statuses.auth.slice(-2)), { timeout: 10_000 }).toEqual(['CHANNEL_ERROR', 'SUBSCRIBED'])
+  await expect.poll(() => tab.evaluate(() => window.__statuses.auth.slice(-2)), { timeout: 10_000 }).toEqual(['CHANNEL_ERROR', 'SUBSCRIBED'])
   expect((await dev('stats')).joinsTotal).toBeGreaterThan(joinsBefore)
   const sender = await outsideListener(topic)
   await expect
     .poll(async () => {
       await sender.send('after', { ok: true })
-      return tab.evaluate(() => (window as any).__events.auth.length)
+      return tab.evaluate(() => window.__events.auth.length)
     })
     .toBeGreaterThan(0)
   await sender.close()
@@ -141,12 +139,11 @@ test('a join refused as unauthorized is reported with its code and not retried u
   const error = await tab.evaluate(
     (topic) =>
       new Promise<{ code: string; retryable: boolean; message: string }>((resolve) => {
-        const w = window as any
-        w.__channels = { secret: w.realtime.channel(topic, { config: { private: true } }) }
-        w.__statuses = { secret: [] }
-        w.__channels.secret.subscribe((status: string, err: any) => {
-          w.__statuses.secret.push(status)
-          if (status === 'CHANNEL_ERROR') resolve({ code: err.code, retryable: err.retryable, message: err.message })
+        window.__channels = { secret: window.realtime.channel(topic, { config: { private: true } }) }
+        window.__statuses = { secret: [] }
+        window.__channels.secret.subscribe((status, err) => {
+          window.__statuses.secret.push(status)
+          if (status === 'CHANNEL_ERROR' && err) resolve({ code: err.code, retryable: err.retryable, message: err.message })
         })
       }),
     topic,
@@ -154,6 +151,7 @@ test('a join refused as unauthorized is reported with its code and not retried u
   expect(error).toMatchObject({ code: 'unauthorized', retryable: false })
   expect(error.message).toContain('Unauthorized: You do not have permissions to read from this Channel topic')
   const joins = (await dev('stats')).joinsTotal
+  // A time window, not a barrier: a retry would come from a backoff timer (≤ 600 ms here), not a message.
   await tab.waitForTimeout(1500)
   expect((await dev('stats')).joinsTotal).toBe(joins)
   const findings = await tab.evaluate(() => window.realtime.healthCheck())
@@ -161,7 +159,7 @@ test('a join refused as unauthorized is reported with its code and not retried u
   // Signing in fixes it: the hub rejoins with the new token.
   const token = await createJwtVerifier().sign({ role: 'authenticated', sub: 'u2' })
   await tab.evaluate((token) => window.realtime.setAuth(token), token)
-  await expect.poll(() => tab.evaluate(() => (window as any).__statuses.secret.at(-1))).toBe('SUBSCRIBED')
+  await expect.poll(() => tab.evaluate(() => window.__statuses.secret.at(-1))).toBe('SUBSCRIBED')
 })
 
 test('the tabs carry on when the worker is killed: a new worker, the same subscriptions', async ({ context }) => {
@@ -187,6 +185,7 @@ test('the circuit breaker opens after repeated refusals and half-opens after res
   await expect.poll(() => tab.evaluate(() => window.realtime.getHealthStatus().circuit), { timeout: 10_000 }).toBe('open')
   expect(await status(tab)).toBe('circuit-open')
   const attempts = (await dev('stats')).socketsTotal
+  // A time window, not a barrier: while the breaker is open nothing sends, so only time can show no attempt.
   await tab.waitForTimeout(800)
   expect((await dev('stats')).socketsTotal).toBe(attempts) // no attempt while open
   await dev('refuse', { ms: 0 })
@@ -216,14 +215,13 @@ test('reconnect attempts of separate browsers are spread by jitter', async ({ br
   for (const tab of tabs) await subscribeIn(tab, 'feed', topic, [{ type: 'broadcast', filter: { event: '*' } }])
   for (const tab of tabs) {
     await tab.evaluate(() => {
-      const w = window as any
-      w.__connectedAt = []
-      window.realtime.onStateChange((s) => s.status === 'connected' && w.__connectedAt.push(Date.now()))
+      const connectedAt: number[] = (window.__connectedAt = [])
+      window.realtime.onStateChange((s) => s.status === 'connected' && connectedAt.push(Date.now()))
     })
   }
   await dev('drop', {})
-  for (const tab of tabs) await expect.poll(() => tab.evaluate(() => (window as any).__connectedAt.length), { timeout: 10_000 }).toBe(1)
-  const times = await Promise.all(tabs.map((t) => t.evaluate(() => (window as any).__connectedAt[0] as number)))
+  for (const tab of tabs) await expect.poll(() => tab.evaluate(() => window.__connectedAt.length), { timeout: 10_000 }).toBe(1)
+  const times = await Promise.all(tabs.map((t) => t.evaluate(() => window.__connectedAt[0])))
   const spread = Math.max(...times) - Math.min(...times)
   // Full jitter over [0, 3000): four lockstep clients would reconnect within a few ms of each other.
   expect(spread).toBeGreaterThan(150)
@@ -236,33 +234,24 @@ test('with every tab frozen for longer than two heartbeats the socket stays up, 
   await listenAll(tabs, topic)
   const sender = await outsideListener(topic)
   const before = await dev('stats')
-  const sessions = await Promise.all(tabs.map((t) => context.newCDPSession(t)))
-  // Page.setWebLifecycleState('frozen') hides the page and freezes its timers, but in headless
-  // Chromium 156 MessagePort tasks still ran (observed); pausing the debugger makes the tab run
-  // nothing at all, which is what a frozen or discarded tab means for the hub.
-  for (const cdp of sessions) {
-    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
-    await cdp.send('Debugger.enable')
-    await cdp.send('Debugger.pause')
-  }
+  // Frozen and paused in the debugger: the tab runs nothing at all, which is what a frozen or
+  // discarded tab means for the hub (test-support/devtools.ts says why the lifecycle state is not enough).
+  const thaws = await Promise.all(tabs.map((t) => freeze(t)))
   for (let n = 0; n < 10; n++) {
     await sender.send('tick', { n })
+    // Not a "nothing more arrived" check: the sends are spread over three heartbeats of the frozen tabs.
     await new Promise((r) => setTimeout(r, 300))
   }
   const during = await dev('stats')
   expect(during.socketsTotal).toBe(before.socketsTotal)
   expect(during.heartbeats - before.heartbeats).toBeGreaterThanOrEqual(2)
   const resumedAt = Date.now()
-  for (const cdp of sessions) {
-    await cdp.send('Debugger.resume')
-    await cdp.send('Debugger.disable')
-    await cdp.send('Page.setWebLifecycleState', { state: 'active' })
-  }
+  for (const thaw of thaws) await thaw()
   for (const tab of tabs) {
     await expect.poll(() => eventsIn(tab, 'feed').then((e) => e.length)).toBe(10)
     expect((await eventsIn(tab, 'feed')).map((m) => m.payload.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     // The tab really was frozen: nothing ran in it until it resumed.
-    const receivedAt: number[] = await tab.evaluate(() => (window as any).__receivedAt)
+    const receivedAt = await tab.evaluate(() => window.__receivedAt)
     expect(Math.min(...receivedAt)).toBeGreaterThanOrEqual(resumedAt - 50)
   }
   expect((await dev('stats')).socketsTotal).toBe(before.socketsTotal)
@@ -274,25 +263,20 @@ test('a tab frozen under a stream is marked stalled: the hub drops its backlog, 
   const [frozen, awake] = await openTabs(context, 2)
   await listenAll([frozen, awake], topic)
   const sender = await outsideListener(topic)
-  const cdp = await context.newCDPSession(frozen)
-  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
-  await cdp.send('Debugger.enable')
-  await cdp.send('Debugger.pause')
+  const thaw = await freeze(frozen)
   // One event every few ms: each leaves the idle worker as its own batch, so the frozen tab falls
   // more than 256 unacknowledged batches behind.
   const total = 600
   for (let n = 0; n < total; n++) {
     await sender.send('tick', { n })
-    await new Promise((r) => setTimeout(r, 3))
+    await new Promise((r) => setTimeout(r, 3)) // spacing, so that each event is a batch of its own
   }
   await expect.poll(() => eventsIn(awake, 'feed').then((e) => e.length), { timeout: 10_000 }).toBe(total)
   const findings = await awake.evaluate(() => window.realtime.healthCheck())
   expect(findings.map((f) => f.id)).toContain('stalled-tabs')
 
-  await cdp.send('Debugger.resume')
-  await cdp.send('Debugger.disable')
-  await cdp.send('Page.setWebLifecycleState', { state: 'active' })
-  await expect.poll(() => frozen.evaluate(() => (window as any).__resyncs.map((r: { reason: string }) => r.reason)), { timeout: 10_000 }).toContain('tab-stalled')
+  await thaw()
+  await expect.poll(() => frozen.evaluate(() => window.__resyncs.map((r) => r.reason)), { timeout: 10_000 }).toContain('tab-stalled')
   // What it did get is in order and without gaps up to the stall; the rest is what the resync covers.
   const got = (await eventsIn(frozen, 'feed')).map((m) => m.payload.n)
   expect(got.length).toBeLessThan(total)

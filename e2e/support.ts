@@ -4,20 +4,14 @@
  */
 import { expect, type BrowserContext, type Page } from '@playwright/test'
 import { E2E_SERVER_PORT } from '../playwright.config.ts'
-import { LOCAL_SERVICE_ROLE_KEY } from '../packages/server/src/auth.ts'
+import { LOCAL_ANON_KEY, LOCAL_SERVICE_ROLE_KEY } from '../packages/server/src/auth.ts'
+import { createDevApi } from '../test-support/dev-api.ts'
+import { sharedWorkerTargets } from '../test-support/devtools.ts'
+import { outsideClient, subscribed } from '../test-support/outside-client.ts'
 
 export const SERVER_URL = `http://127.0.0.1:${E2E_SERVER_PORT}`
 
-export async function dev<T = any>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${SERVER_URL}/_dev/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { Authorization: `Bearer ${LOCAL_SERVICE_ROLE_KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`/_dev/${path} → ${response.status} ${text}`)
-  return (text ? JSON.parse(text) : null) as T
-}
+export const dev = createDevApi(SERVER_URL, LOCAL_SERVICE_ROLE_KEY)
 
 /** Opens the demo in manual mode (no demo subscriptions) and waits for `window.realtime`. */
 export async function openTab(context: BrowserContext, params: Record<string, string | number> = {}): Promise<Page> {
@@ -34,33 +28,34 @@ export async function openTabs(context: BrowserContext, n: number, params: Recor
   return pages
 }
 
+/** A binding as data: the page calls `channel.on(type, filter, record)`. */
+export interface Binding {
+  type: string
+  filter: Record<string, unknown>
+}
+
 /**
  * Subscribes in the page: every callback's payload is recorded in `window.__events[name]`, statuses in
  * `window.__statuses[name]`. Resolves once SUBSCRIBED.
  */
-export async function subscribeIn(
-  page: Page,
-  name: string,
-  topic: string,
-  bindings: { type: string; filter: Record<string, unknown> }[],
-  config: Record<string, unknown> = {},
-): Promise<void> {
+export async function subscribeIn(page: Page, name: string, topic: string, bindings: Binding[], config: Record<string, unknown> = {}): Promise<void> {
   await page.evaluate(
     ({ name, topic, bindings, config }) => {
-      const w = window as any
-      w.__events ??= {}
-      w.__statuses ??= {}
-      w.__channels ??= {}
-      w.__events[name] = []
-      w.__statuses[name] = []
-      const channel = w.realtime.channel(topic, { config })
-      for (const b of bindings) channel.on(b.type, b.filter, (payload: unknown) => w.__events[name].push(payload))
-      w.__channels[name] = channel
+      window.__events ??= {}
+      window.__statuses ??= {}
+      window.__channels ??= {}
+      const events: RecordedEvent[] = (window.__events[name] = [])
+      const statuses: string[] = (window.__statuses[name] = [])
+      const channel = window.realtime.channel(topic, { config })
+      // The overloads want a literal type per call; here the type is data, so one loose signature.
+      const on = channel.on.bind(channel) as unknown as (type: string, filter: Record<string, unknown>, callback: (payload: RecordedEvent) => void) => unknown
+      for (const b of bindings) on(b.type, b.filter, (payload) => events.push(payload))
+      window.__channels[name] = channel
       return new Promise<void>((resolve, reject) => {
-        channel.subscribe((status: string, error?: Error) => {
-          w.__statuses[name].push(status)
+        channel.subscribe((status, error) => {
+          statuses.push(status)
           if (status === 'SUBSCRIBED') resolve()
-          if (status === 'CHANNEL_ERROR' && w.__statuses[name].length === 1) reject(new Error(error?.message ?? status))
+          if (status === 'CHANNEL_ERROR' && statuses.length === 1) reject(new Error(error?.message ?? status))
         })
       })
     },
@@ -68,13 +63,29 @@ export async function subscribeIn(
   )
 }
 
-export function eventsIn(page: Page, name: string): Promise<any[]> {
-  return page.evaluate((name) => (window as any).__events?.[name] ?? [], name)
+export function eventsIn(page: Page, name: string): Promise<RecordedEvent[]> {
+  return page.evaluate((name) => window.__events?.[name] ?? [], name)
 }
 
-export async function expectEvents(page: Page, name: string, count: number): Promise<any[]> {
+export async function expectEvents(page: Page, name: string, count: number): Promise<RecordedEvent[]> {
   await expect.poll(() => eventsIn(page, name).then((e) => e.length)).toBe(count)
   return eventsIn(page, name)
+}
+
+/**
+ * The barrier for "nothing more arrived": a unique payload to send (or a row to insert) after the
+ * thing that must not repeat. Once it has arrived, anything sent before it on the same path has too.
+ */
+export function newMarker(): { marker: string } {
+  return { marker: `marker-${Date.now()}-${Math.random().toString(36).slice(2)}` }
+}
+
+const carries = (event: RecordedEvent, marker: { marker: string }) => event.payload?.marker === marker.marker
+
+/** Waits until `read()` holds the marker's event; returns everything read then. */
+export async function untilMarker(read: () => Promise<RecordedEvent[]> | RecordedEvent[], marker: { marker: string }): Promise<RecordedEvent[]> {
+  await expect.poll(async () => (await read()).some((e) => carries(e, marker))).toBe(true)
+  return read()
 }
 
 export async function resetServer(): Promise<void> {
@@ -84,8 +95,7 @@ export async function resetServer(): Promise<void> {
 /** Kills the context's SharedWorker through the DevTools Protocol (what a crash or the OS would do). */
 export async function killSharedWorker(page: Page): Promise<void> {
   const cdp = await page.context().browser()!.newBrowserCDPSession()
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; title: string }[] }
-  const workers = targetInfos.filter((t) => t.type === 'shared_worker')
+  const workers = await sharedWorkerTargets(cdp)
   if (workers.length !== 1) throw new Error(`expected one shared worker, found ${workers.length}`)
   const { success } = (await cdp.send('Target.closeTarget', { targetId: workers[0].targetId })) as { success: boolean }
   if (!success) throw new Error('Target.closeTarget failed')
@@ -99,16 +109,11 @@ export function hubEpoch(page: Page): Promise<string> {
 
 /** A plain supabase-js subscriber in the test process (a separate user, not part of the shared socket). */
 export async function outsideListener(topic: string, event = '*') {
-  const { RealtimeClient } = await import('@supabase/supabase-js')
-  const { default: WebSocket } = await import('ws')
-  const { LOCAL_ANON_KEY } = await import('../packages/server/src/auth.ts')
-  const client = new RealtimeClient(`${SERVER_URL.replace('http', 'ws')}/realtime/v1`, { params: { apikey: LOCAL_ANON_KEY }, transport: WebSocket as never })
-  const received: any[] = []
+  const client = outsideClient(SERVER_URL, LOCAL_ANON_KEY)
+  const received: RecordedEvent[] = []
   const channel = client.channel(topic)
-  channel.on('broadcast', { event }, (message: any) => received.push(message))
-  await new Promise<void>((resolve, reject) =>
-    channel.subscribe((status, error) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(error ?? new Error(status)))),
-  )
+  channel.on('broadcast', { event }, (message) => received.push(message))
+  await subscribed(channel)
   return {
     received,
     send: (event: string, payload: unknown) => channel.send({ type: 'broadcast', event, payload }),
@@ -120,18 +125,17 @@ export async function outsideListener(topic: string, event = '*') {
 export async function channelIn(page: Page, name: string, topic: string, config: Record<string, unknown> = {}): Promise<void> {
   await page.evaluate(
     ({ name, topic, config }) => {
-      const w = window as any
-      w.__channels ??= {}
-      w.__statuses ??= {}
-      w.__statuses[name] = []
-      w.__channels[name] = w.realtime.channel(topic, { config }).subscribe((s: string) => w.__statuses[name].push(s))
+      window.__channels ??= {}
+      window.__statuses ??= {}
+      const statuses: string[] = (window.__statuses[name] = [])
+      window.__channels[name] = window.realtime.channel(topic, { config }).subscribe((s) => statuses.push(s))
     },
     { name, topic, config },
   )
 }
 
-export function sendIn(page: Page, name: string, event: string, payload: unknown, options: Record<string, unknown> = {}): Promise<string> {
-  return page.evaluate(({ name, event, payload, options }) => (window as any).__channels[name].send({ type: 'broadcast', event, payload }, options), {
+export function sendIn(page: Page, name: string, event: string, payload: unknown, options: { ttlMs?: number } = {}): Promise<string> {
+  return page.evaluate(({ name, event, payload, options }) => window.__channels[name].send({ type: 'broadcast', event, payload }, options), {
     name,
     event,
     payload,

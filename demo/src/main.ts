@@ -18,16 +18,7 @@ const config = readConfig()
 const supabase = createClient(config.supabaseUrl, config.anonKey)
 const realtime = createSharedRealtime(config.supabaseUrl, config.anonKey, config.options)
 
-declare global {
-  interface Window {
-    realtime: typeof realtime
-    supabase: typeof supabase
-    createClient: typeof createClient
-    createSharedRealtime: typeof createSharedRealtime
-    demoConfig: typeof config
-  }
-}
-// For the browser console, and for the end-to-end tests.
+// For the browser console, and for the end-to-end tests (typed in globals.d.ts).
 window.realtime = realtime
 window.supabase = supabase
 window.createClient = createClient

@@ -1,59 +1,14 @@
 /**
- * The browser side of the soak: the built demo served from this process, and what Playwright cannot
- * do on its own (through the DevTools Protocol): kill the SharedWorker, freeze a tab, and hear the
- * worker's uncaught exceptions (browser-platform.md §10.5).
+ * The browser side of the soak that Playwright cannot do on its own (through the DevTools Protocol):
+ * kill the SharedWorker and hear the worker's uncaught exceptions (browser-platform.md §10.5). The demo
+ * build, its static server and freeze() are in test-support/, shared with the e2e tests and the bench.
  */
-import { spawn } from 'node:child_process'
-import { createServer as createHttpServer, type Server } from 'node:http'
-import { mkdtemp, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { extname, join, normalize } from 'node:path'
-import type { AddressInfo } from 'node:net'
-import type { Browser, CDPSession, Page } from '@playwright/test'
-
-/** Builds the demo into a directory of its own (other checkouts' test runs rebuild dist/demo). */
-export async function buildDemo(): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), 'shared-realtime-chaos-'))
-  await new Promise<void>((resolve, reject) => {
-    const build = spawn('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { stdio: 'inherit' })
-    build.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited ${code}`))))
-  })
-  return outDir
-}
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' }
-
-/** A static file server for the built demo; `port` 0 picks a free one. */
-export async function servePreview(root: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createHttpServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname
-    const file = join(root, path === '/' ? 'index.html' : normalize(path).replace(/^([/\\])+/, ''))
-    try {
-      const body = await readFile(file.startsWith(root) ? file : join(root, 'index.html'))
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' })
-      res.end(body)
-    } catch {
-      res.writeHead(404).end()
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  const { port: actual } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${actual}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
-
-interface TargetInfo {
-  targetId: string
-  type: string
-  title: string
-  url: string
-}
+import type { Browser } from '@playwright/test'
+import { sharedWorkerTargets, type TargetInfo } from '../../test-support/devtools.ts'
 
 /**
  * Watches every SharedWorker the browser starts: attaches to it (non-flat, the only way Playwright's
- * CDP session reaches it), enables Runtime and records its uncaught exceptions.
+ * CDP session reaches it), enables Runtime and records its uncaught exceptions; kills and inspects it.
  */
 export async function watchWorkers(browser: Browser, onError: (message: string) => void) {
   const cdp = await browser.newBrowserCDPSession()
@@ -66,7 +21,6 @@ export async function watchWorkers(browser: Browser, onError: (message: string) 
       const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string }
       sessions.set(target.targetId, sessionId)
       await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.enable' }) })
-      // A worker caught while starting may wait for the debugger that just attached: let it run.
       await cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 2, method: 'Runtime.runIfWaitingForDebugger' }) })
     } catch {
       // The worker may already be gone (killed right after it started).
@@ -81,25 +35,45 @@ export async function watchWorkers(browser: Browser, onError: (message: string) 
     const details = message.params?.exceptionDetails
     onError(`${details?.text ?? 'exception'} ${details?.exception?.description ?? ''}`.trim())
   })
-  cdp.on('Target.targetCreated', (event: { targetInfo: TargetInfo }) => void attach(event.targetInfo))
-  await cdp.send('Target.setDiscoverTargets', { discover: true })
+  // Attaching a debugger to a worker that is still starting left it stuck before its script ran
+  // (headless Chromium 156, observed in this soak), so workers are attached once they have run 3 s;
+  // an exception in a worker's first 3 s is not seen.
+  const firstSeen = new Map<string, number>()
+  let polling = true
+  const poll = (async () => {
+    while (polling) {
+      const { targetInfos } = (await cdp.send('Target.getTargets').catch(() => ({ targetInfos: [] }))) as { targetInfos: TargetInfo[] }
+      for (const target of targetInfos) {
+        if (target.type !== 'shared_worker') continue
+        if (!firstSeen.has(target.targetId)) firstSeen.set(target.targetId, Date.now())
+        else if (Date.now() - firstSeen.get(target.targetId)! >= 3_000) await attach(target)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+    }
+  })()
   return {
     /** Kills the context's SharedWorker (what a crash or the OS would do); false if there was none. */
     async killWorker(): Promise<boolean> {
-      const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }
-      const workers = targetInfos.filter((t) => t.type === 'shared_worker')
-      for (const worker of workers) await cdp.send('Target.closeTarget', { targetId: worker.targetId }).catch(() => {})
+      const workers = await sharedWorkerTargets(cdp)
+      for (const worker of workers) {
+        // Detach first: a DevTools session left on a killed shared worker made Chromium hold its
+        // next instance before its script ran (waiting for the debugger), so tabs never got an answer.
+        const sessionId = sessions.get(worker.targetId)
+        sessions.delete(worker.targetId)
+        attached.delete(worker.targetId)
+        firstSeen.delete(worker.targetId)
+        if (sessionId) await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => {})
+        await cdp.send('Target.closeTarget', { targetId: worker.targetId }).catch(() => {})
+      }
       return workers.length > 0
     },
     async workerCount(): Promise<number> {
-      const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }
-      return targetInfos.filter((t) => t.type === 'shared_worker').length
+      return (await sharedWorkerTargets(cdp)).length
     },
     /** Evaluates `expression` in every live SharedWorker (diagnostics when a run fails). */
     async evaluate(expression: string): Promise<unknown[]> {
-      const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: TargetInfo[] }
       const results: unknown[] = []
-      for (const target of targetInfos.filter((t) => t.type === 'shared_worker')) {
+      for (const target of await sharedWorkerTargets(cdp)) {
         const sessionId = sessions.get(target.targetId)
         if (!sessionId) {
           results.push({ target: target.url, error: 'not attached' })
@@ -113,26 +87,10 @@ export async function watchWorkers(browser: Browser, onError: (message: string) 
       }
       return results
     },
-    detach: () => cdp.detach().catch(() => {}),
-  }
-}
-
-/**
- * Freezes a tab: Page.setWebLifecycleState('frozen') plus a paused debugger, so that it runs nothing
- * at all (in headless Chromium MessagePort tasks still ran with the lifecycle state alone).
- */
-export async function freeze(page: Page): Promise<() => Promise<void>> {
-  const cdp: CDPSession = await page.context().newCDPSession(page)
-  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
-  await cdp.send('Debugger.enable')
-  await cdp.send('Debugger.pause')
-  let thawed = false
-  return async () => {
-    if (thawed) return
-    thawed = true
-    await cdp.send('Debugger.resume').catch(() => {})
-    await cdp.send('Debugger.disable').catch(() => {})
-    await cdp.send('Page.setWebLifecycleState', { state: 'active' }).catch(() => {})
-    await cdp.detach().catch(() => {})
+    async detach() {
+      polling = false
+      await poll
+      await cdp.detach().catch(() => {})
+    },
   }
 }

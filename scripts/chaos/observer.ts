@@ -3,15 +3,11 @@
  * (`dev_fault_exempt=1`, packages/server/README.md), so its own outages can never count as losses.
  * Any outage it still has is recorded and reported.
  */
-import WebSocket from 'ws'
-import { RealtimeClient } from '@supabase/supabase-js'
+import { outsideClient } from '../../test-support/outside-client.ts'
 import type { ObserverRecord } from './checks.ts'
 
 export async function startObserver(serverUrl: string, anonKey: string, topic: string, event: string) {
-  const client = new RealtimeClient(`${serverUrl.replace(/^http/, 'ws')}/realtime/v1`, {
-    params: { apikey: anonKey, dev_fault_exempt: '1' },
-    transport: WebSocket as never,
-  })
+  const client = outsideClient(serverUrl, anonKey, { dev_fault_exempt: '1' })
   const record: ObserverRecord = { arrivals: [] }
   const statuses: { status: string; at: number }[] = []
   const channel = client.channel(topic)

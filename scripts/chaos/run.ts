@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { chromium } from '@playwright/test'
 import { CHROMIUM_ARGS, chromiumPath } from '../chromium-path.mjs'
-import { buildDemo } from './browser.ts'
+import { buildDemo } from '../../test-support/static-server.ts'
 import { parseSeed } from './random.ts'
 import { runSoak, type SoakReport } from './soak.ts'
 

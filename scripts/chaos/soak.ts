@@ -6,8 +6,11 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
-import { createJwtVerifier, createServer, type RealtimeServer } from '../../packages/server/src/index.ts'
-import { freeze, servePreview, watchWorkers } from './browser.ts'
+import { createServer, type RealtimeServer } from '../../packages/server/src/index.ts'
+import { createDevApi } from '../../test-support/dev-api.ts'
+import { serveStatic } from '../../test-support/static-server.ts'
+import { watchWorkers } from './browser.ts'
+import { FAULTS, injectFault, type FaultKind, type FaultTargets } from './faults.ts'
 import { startObserver } from './observer.ts'
 import { seededRandom, type SeededRandom } from './random.ts'
 import {
@@ -66,9 +69,6 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
   }
 }
 
-type FaultKind = 'drop-1000' | 'drop-1006' | 'drop-1011' | 'drop-1012' | 'stall' | 'refuse' | 'latency' | 'token-expiry' | 'kill-worker' | 'replace-tab' | 'freeze-tab'
-const FAULTS: readonly FaultKind[] = ['drop-1000', 'drop-1006', 'drop-1011', 'drop-1012', 'stall', 'refuse', 'latency', 'token-expiry', 'kill-worker', 'replace-tab', 'freeze-tab']
-
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const random = seededRandom(o.seed)
   const serverErrors: string[] = []
@@ -82,16 +82,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       else if (/^socket error/.test(line)) socketErrors.push(line)
     },
   })
-  const preview = await servePreview(o.demoRoot, o.previewPort)
-  const dev = async (path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}/_dev/${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { Authorization: `Bearer ${server.serviceRoleKey}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!response.ok) throw new Error(`/_dev/${path} → ${response.status} ${await response.text()}`)
-    return response.json()
-  }
+  const preview = await serveStatic(o.demoRoot, o.previewPort)
+  const dev = createDevApi(server.url, server.serviceRoleKey)
   await dev('sql', { query: `create table if not exists public.${TABLE} (id bigint primary key, at timestamptz default now()); alter publication supabase_realtime add table public.${TABLE};` })
 
   const context: BrowserContext = await o.browser.newContext()
@@ -156,66 +148,24 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const faults: Record<string, number> = {}
   const harnessProblems: string[] = []
   const lifts: Promise<void>[] = []
-  const inject = async (kind: FaultKind, r: SeededRandom) => {
+  const targets: FaultTargets = {
+    dev,
+    live,
+    frozen,
+    killWorker: () => workers.killWorker(),
+    replaceTab: async (page) => {
+      const name = live.get(page)!
+      finished.push(await snapshot(page))
+      live.delete(page)
+      await page.close()
+      await openTab()
+      return `${name} closed, t${tabCounter} opened`
+    },
+    lifts,
+  }
+  const inject = (kind: FaultKind, r: SeededRandom) => {
     faults[kind] = (faults[kind] ?? 0) + 1
-    const pages = [...live.keys()]
-    switch (kind) {
-      case 'drop-1000':
-      case 'drop-1006':
-      case 'drop-1011':
-      case 'drop-1012':
-        await dev('drop', { code: Number(kind.slice(5)) })
-        return `code ${kind.slice(5)}`
-      case 'stall': {
-        const ms = r.int(3000, 8000)
-        await dev('stall', { ms })
-        return `${ms} ms`
-      }
-      case 'refuse': {
-        const ms = r.int(2000, 6000)
-        await dev('refuse', { ms })
-        await dev('drop', { code: 1006 })
-        return `${ms} ms`
-      }
-      case 'latency': {
-        const ms = r.int(50, 400)
-        const forMs = r.int(3000, 8000)
-        await dev('latency', { ms })
-        lifts.push(sleep(forMs).then(() => dev('latency', { ms: 0 }).then(() => {})))
-        return `${ms} ms for ${forMs} ms`
-      }
-      case 'token-expiry': {
-        const token = await createJwtVerifier().sign({ role: 'anon' }, 3600)
-        await Promise.all(pages.filter((p) => !frozen.has(p)).map((p) => p.evaluate((t) => (window as unknown as { realtime: { setAuth(t: string): Promise<void> } }).realtime.setAuth(t), token).catch(() => {})))
-        await dev('expire-tokens', {})
-        return 'rotated, then expired'
-      }
-      case 'kill-worker':
-        return (await workers.killWorker()) ? 'killed' : 'no worker'
-      case 'replace-tab': {
-        const page = r.pick(pages.filter((p) => !frozen.has(p)))
-        if (!page) return 'no tab'
-        const name = live.get(page)!
-        finished.push(await snapshot(page))
-        live.delete(page)
-        await page.close()
-        await openTab()
-        return `${name} closed, t${tabCounter} opened`
-      }
-      case 'freeze-tab': {
-        const candidates = pages.filter((p) => !frozen.has(p))
-        if (candidates.length <= 1) return 'no tab'
-        const page = r.pick(candidates)
-        const ms = r.int(2000, 8000)
-        const thaw = await freeze(page)
-        frozen.set(page, thaw)
-        lifts.push(sleep(ms).then(async () => {
-          await thaw()
-          frozen.delete(page)
-        }))
-        return `${live.get(page)} for ${ms} ms`
-      }
-    }
+    return injectFault(kind, r, targets)
   }
 
   const started = Date.now()
@@ -245,11 +195,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   await inserter
   const pages = [...live.keys()]
   await Promise.all(pages.map((p) => p.evaluate('window.__chaosStop()')))
+  // A heartbeat sent during a stall still times out up to one interval after it went (and a call, up to
+  // timeoutMs): that outage is the fault's, and it must play out before recovery is judged.
+  const settleMs = 2 * HUB_PARAMS.heartbeatIntervalMs + HUB_PARAMS.timeoutMs
+  await sleep(settleMs)
+  const settledAt = Date.now()
   const recovered = await until(async () => {
     const records = await Promise.all(pages.map(snapshot))
     return checkHealthy(records).ok
   }, 90_000)
-  const recoveryMs = Date.now() - started - o.seconds * 1000
+  const recoveryMs = Date.now() - settledAt
   if (!recovered) {
     const inWorker = await workers.evaluate('JSON.stringify({ hub: globalThis.__sharedRealtimeHub?.inspect?.() ?? null, onconnect: typeof globalThis.onconnect })').catch((error) => String(error))
     o.log(`not recovered; shared workers: ${await workers.workerCount()}; inside: ${JSON.stringify(inWorker).slice(0, 3000)}`)
@@ -292,7 +247,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const tabErrors = [...pageErrors, ...records.flatMap((r) => r.errors.map((e) => `${r.tab}: ${e}`))]
   const checks: CheckResult[] = [
     { name: 'every fault injected', ok: harnessProblems.length === 0, detail: harnessProblems.length ? harnessProblems.join('; ') : 'all injected in time' },
-    { name: 'recovered after the faults were lifted', ok: recovered && liveAgain, detail: recovered ? `healthy ${Math.round(recoveryMs / 100) / 10} s after the last fault; last row reached every tab: ${liveAgain}` : 'not healthy within 90 s' },
+    { name: 'recovered after the faults were lifted', ok: recovered && liveAgain, detail: recovered ? `healthy ${Math.round(recoveryMs / 100) / 10} s after the faults were lifted and ${settleMs / 1000} s of settling; last row reached every tab: ${liveAgain}` : 'not healthy within 90 s' },
     { name: 'every rejection typed', ok: sends.untyped.length === 0, detail: `${sends.untyped.length} untyped${sends.untyped.length ? `: ${sends.untyped.slice(0, 5).join('; ')}` : ''}` },
     lost,
     duplicates,

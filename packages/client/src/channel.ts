@@ -16,6 +16,8 @@ import {
   type TabEvent,
   type EncodedPayload,
   type RealtimeErrorPayload,
+  type Clock,
+  systemClock,
 } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
 import { Listeners, type Unsubscribe } from './disposable.ts'
@@ -36,6 +38,8 @@ export interface ResyncNotice {
 export interface ChannelHost {
   readonly closed: boolean
   readonly storage: 'indexeddb' | 'memory'
+  /** The client's clock (delivery timers, resync windows); default `systemClock`. */
+  readonly clock?: Clock
   newId(): string
   join(channel: SharedChannel, request: SubscribeRequest): Promise<void>
   addBindings(subscriptionId: string, bindings: BindingSpec[]): Promise<void>
@@ -72,6 +76,10 @@ export class SharedChannel {
   #resync = new Listeners<ResyncNotice>()
   /** When the tab last heard from a hub that has since gone away; a resync is owed once joined again. */
   #hubLostSince: number | null = null
+
+  get #clock(): Clock {
+    return this.#host.clock ?? systemClock
+  }
 
   constructor(host: ChannelHost, name: string, params: { config?: ChannelConfig } = {}) {
     const invalid = validateTopic(name)
@@ -125,7 +133,7 @@ export class SharedChannel {
       // Same rule and wording as supabase-js: these change the join payload.
       throw RealtimeError.of('invalid-argument', `cannot add \`${type}\` callbacks for ${this.topic} after \`subscribe()\`.`)
     }
-    const delivery = createDelivery(options, callback, { report: (error) => this.#host.reportError(error) })
+    const delivery = createDelivery(options, callback, { clock: this.#clock, report: (error) => this.#host.reportError(error) })
     this.#bindings.push({ ...binding, delivery })
     if (live && this.#subscriptionId) {
       void this.#host.addBindings(this.#subscriptionId, [binding]).catch(() => {})
@@ -239,7 +247,7 @@ export class SharedChannel {
           // A new hub knows nothing of the old one's outage: the window is the one this tab saw (issue #12).
           const since = this.#hubLostSince
           this.#hubLostSince = null
-          this.#resync.emit({ since, until: Date.now(), reason: 'hub-restarted' })
+          this.#resync.emit({ since, until: this.#clock.now(), reason: 'hub-restarted' })
         }
         return
       case 'channel/event':
@@ -253,7 +261,7 @@ export class SharedChannel {
   }
 
   /** The hub went away; the subscription will be rebuilt on the next one. */
-  hubLost(error: RealtimeErrorPayload, since: number = Date.now()): void {
+  hubLost(error: RealtimeErrorPayload, since: number = this.#clock.now()): void {
     if (this.#subscriptionId && this.#state !== 'closed' && this.#state !== 'leaving') {
       this.#hubLostSince = Math.min(this.#hubLostSince ?? since, since)
     }

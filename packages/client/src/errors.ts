@@ -25,3 +25,8 @@ export class RealtimeError extends Error {
     return { code: this.code, message: this.message, retryable: this.retryable, ...(this.details ? { details: this.details } : {}) }
   }
 }
+
+/** The error of any call made after `close()`, naming the fix. */
+export function afterClose(what: string): RealtimeError {
+  return RealtimeError.of('closed', `${what} after close(): create a new client`)
+}

@@ -10,7 +10,7 @@
  *   .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'orders' }, (p) => console.log(p.new))
  *   .subscribe((status) => console.log(status))
  */
-import { readJwtClaims } from '@shared-realtime/worker/protocol'
+import { readJwtClaims, systemClock } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
 import { connectOnServer, connectToHub, connectToInPageHub, connectToWorkerUrl, isServerRuntime, sharedWorkerSupported } from './connect.ts'
 import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions } from './shared-realtime.ts'
@@ -18,8 +18,8 @@ import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions }
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
 export { SharedChannel, type BroadcastPayload, type PostgresChangesFilter, type ChannelState, type PostgresChangesPayload, type ResyncNotice, type SubscribeCallback } from './channel.ts'
 export { RealtimeError } from './errors.ts'
-export { initialHealth } from './health.ts'
-export { mountDebugPanel } from './devtools/debug-panel.ts'
+export { initialHealth } from './health/initial-health.ts'
+export { mountDebugPanel } from './devtools/mount-debug-panel.ts'
 export { connectToHub, connectToInPageHub, connectToWorkerUrl, sharedWorkerSupported, type HubEndpoint } from './connect.ts'
 export { unsubscriber, type Unsubscribe } from './disposable.ts'
 export type { ManagedBatchOptions, ManagedSubscriptionOptions } from './managed-subscriptions.ts'
@@ -75,7 +75,7 @@ function checkApiKey(key: unknown): asserts key is string {
     throw RealtimeError.of('invalid-argument', 'an API key is required: pass your project\'s anon or publishable key')
   }
   const exp = readJwtClaims(key)?.exp
-  if (typeof exp === 'number' && exp * 1000 < Date.now()) {
+  if (typeof exp === 'number' && exp * 1000 < systemClock.now()) {
     throw RealtimeError.of('unauthorized', 'the API key has expired; copy the current key from your project settings')
   }
 }

@@ -6,7 +6,7 @@
 import { RealtimeError } from './errors.ts'
 import { unsubscriber, type Unsubscribe } from './disposable.ts'
 import type { PostgresChangesPayload, SharedChannel } from './channel.ts'
-import { createDelivery, pickDeliveryOptions, validateDeliveryOptions, type BatchOptions, type Delivery, type DeliveryOptions } from './delivery/index.ts'
+import { createDelivery, pickDeliveryOptions, type Clock, validateDeliveryOptions, type BatchOptions, type Delivery, type DeliveryOptions } from './delivery/index.ts'
 
 interface ManagedBase {
   event: '*' | 'INSERT' | 'UPDATE' | 'DELETE'
@@ -39,6 +39,8 @@ interface Entry {
 }
 
 interface ChannelFactory {
+  /** Delivery timers run on it; default `systemClock`. */
+  readonly clock?: Clock
   channel(name: string): SharedChannel
   removeChannel(channel: SharedChannel): Promise<unknown>
   reportError(error: RealtimeError): void
@@ -75,7 +77,7 @@ export class ManagedSubscriptions {
       entry = created
       this.#entries.set(key, entry)
     }
-    const delivery = createDelivery(deliveryOptions, options.callback, { report: (error) => this.#factory.reportError(error) })
+    const delivery = createDelivery(deliveryOptions, options.callback, { clock: this.#factory.clock, report: (error) => this.#factory.reportError(error) })
     const record = { delivery, priority: options.priority ?? 0, seq: ++this.#seq }
     entry.callbacks.push(record)
     entry.callbacks.sort((a, b) => b.priority - a.priority || a.seq - b.seq)

@@ -33,3 +33,11 @@ export function listenToPage(handlers: PageLifecycleHandlers): () => void {
     document.removeEventListener('visibilitychange', visibility)
   }
 }
+
+/** What the page says about itself now: visible unless hidden, online unless the browser says offline. */
+export function pageState(): { visible: boolean; online: boolean } {
+  return {
+    visible: typeof document === 'undefined' ? true : document.visibilityState !== 'hidden',
+    online: typeof navigator === 'undefined' || navigator.onLine !== false,
+  }
+}

@@ -1,120 +1,88 @@
 /**
- * The per-tab client: supabase-js's realtime API over the shared worker hub. Thin by design: it
- * keeps callbacks and a mirror of the hub's health; everything with a socket lives in the worker.
+ * The per-tab client: supabase-js's realtime API over the shared worker hub. A facade: it keeps the
+ * tab's callbacks and wires the modules that do the work —
+ *   hub/hub-connection.ts   hello, the tab lock, failover and every call into the hub (with a deadline)
+ *   health/                 the mirror of the hub's health, delivery latency, the metrics poller
+ *   auth/token-source.ts    the token and its refresh
+ *   delivery/               the delivery port, the event demux, and each callback's delivery options
+ *   channel-registry.ts     the tab's channels by topic and by subscription
+ *   hub-host.ts             what the tab does on hello, a delivery frame, a lost hub and a new one
+ *   page-lifecycle.ts       what the page tells the hub (network, visibility, pagehide, bfcache)
+ * Everything with a socket lives in the worker.
  */
-import * as Comlink from 'comlink'
-import {
-  DEFAULT_HUB_OPTIONS,
-  PROTOCOL_VERSION,
-  resolveHubOptions,
-  validateHubOptions,
-  validateToken,
-  type BindingSpec,
-  type ConnectionQuality,
-  type ConnectionStatus,
-  type ControlCommand,
-  type HealthSnapshot,
-  type HubOptions,
-  type HubPortApi,
-  type Result,
-  type SendStatus,
-  type SubscribeRequest,
-  type TabEvent,
-  type DeliveryFrame,
-  type Alert,
-  type AlertRule,
-  type Finding,
-  type PerformanceMetrics,
-  percentilesOf,
-  tabLockName,
-} from '@shared-realtime/worker/protocol'
+import { DEFAULT_HUB_OPTIONS, resolveHubOptions, systemClock, validateHubOptions } from '@shared-realtime/worker/protocol'
+import type { Alert, AlertRule, BindingSpec, Clock, ConnectionQuality, ConnectionStatus, ControlCommand, Finding } from '@shared-realtime/worker/protocol'
+import type { HealthSnapshot, HubOptions, PerformanceMetrics, SendStatus, SubscribeRequest } from '@shared-realtime/worker/protocol'
 import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
-import { initialHealth } from './health.ts'
-import { RealtimeError } from './errors.ts'
-import { Listeners, unsubscriber, type Unsubscribe } from './disposable.ts'
-import { unwrap, withTimeout, toRealtimeError } from './rpc.ts'
-import type { HubEndpoint } from './connect.ts'
+import { ChannelRegistry } from './channel-registry.ts'
+import type { ResolvedClientConfig } from './client-options.ts'
+import { RealtimeError, afterClose } from './errors.ts'
+import { Listeners, type Unsubscribe } from './disposable.ts'
 import { listenToPage } from './page-lifecycle.ts'
 import { ManagedSubscriptions, type ManagedBatchOptions, type ManagedSubscriptionOptions } from './managed-subscriptions.ts'
+import { HubConnection } from './hub/hub-connection.ts'
+import { createHubHost } from './hub-host.ts'
+import { pageLocks } from './hub/tab-lock.ts'
+import { HealthMirror } from './health/health-mirror.ts'
+import { initialHealth } from './health/initial-health.ts'
+import { DeliveryLatency } from './health/delivery-latency.ts'
+import { createMetricsPoller, type MetricsPoller } from './health/metrics-poller.ts'
+import { createTokenSource, type TokenSource } from './auth/token-source.ts'
 
-export interface SharedRealtimeOptions extends HubOptions {
-  /** Returns the current user's access token; the hub asks for it before joining and on refresh. */
-  accessToken?: () => Promise<string | null>
-  /**
-   * How the tab reaches the hub. Defaults to the worker file bundled with this package (falls back to an
-   * in-page hub without SharedWorker). A string or URL: where the app serves
-   * `@shared-realtime/client/shared-worker` itself. A function: any MessagePort-like endpoint.
-   */
-  endpoint?: string | URL | (() => HubEndpoint | Promise<HubEndpoint>)
-  /** How often the tab checks that the hub is alive (ms). */
-  hubCheckIntervalMs?: number
-}
-
-export interface ResolvedClientConfig {
-  realtimeUrl: string
-  apiKey: string
-  hubOptions: HubOptions
-  accessToken?: () => Promise<string | null>
-  endpoint: () => HubEndpoint | Promise<HubEndpoint>
-  /** Where the hub runs: the origin's SharedWorker, this page (no SharedWorker), an endpoint the app gave, or nowhere (SSR). */
-  hubKind: 'shared-worker' | 'in-page' | 'custom' | 'unsupported'
-  hubCheckIntervalMs: number
-}
-
-/** Comlink's Remote<> mangles methods that return unions; every hub method already returns a Promise. */
-type HubRemote = HubPortApi & { [Comlink.releaseProxy](): void }
-
-interface Connection {
-  remote: HubRemote
-  endpoint: HubEndpoint
-  epoch: string
-  /** The hub's lifetime lock, if it holds one. */
-  lock: string | null
-  /** This tab's end of the delivery port (protocol/delivery.ts). */
-  deliveries: MessagePort
-}
-
-const HUB_LOST = { code: 'connection-lost' as const, message: 'the shared worker stopped; reconnecting through a new one', retryable: true }
+export type { SharedRealtimeOptions, ResolvedClientConfig } from './client-options.ts'
 
 export class SharedRealtime implements ChannelHost {
   readonly tabId: string
+  readonly clock: Clock
   #config: ResolvedClientConfig
-  #conn: Connection | null = null
-  #ready: Promise<Connection>
   #closed = false
-  #channels = new Map<string, SharedChannel>()
-  #bySubscription = new Map<string, SharedChannel>()
-  #tracked = new Map<SharedChannel, Record<string, unknown>>()
-  #health: HealthSnapshot
-  #healthListeners = new Listeners<HealthSnapshot>()
-  #stateListeners = new Listeners<{ status: ConnectionStatus; reason: string }>()
-  #qualityListeners = new Listeners<ConnectionQuality>()
+  #hub: HubConnection
+  #channels = new ChannelRegistry()
+  #health: HealthMirror
+  #tokens: TokenSource
+  #metrics: MetricsPoller
+  #latency = new DeliveryLatency()
   #hubListeners = new Listeners<{ epoch: string; restarted: boolean }>()
   #alertListeners = new Listeners<Alert>()
-  #deliveryLatency: number[] = []
-  #metricStops = new Set<Unsubscribe>()
-  #token: string | null | undefined = undefined
   #idCounter = 0
-  #releaseTabLock: (() => void) | null = null
-  #watchdog: ReturnType<typeof setTimeout> | undefined
-  #restarting: Promise<Connection> | null = null
-  /** Date.now() when a hub last answered or delivered: a lost hub's outage starts here. */
-  #lastHubContact: number | null = null
-  #cleanupGlobals: () => void = () => {}
+  #stopListeningToPage: () => void
   readonly #managed: ManagedSubscriptions
 
   constructor(config: ResolvedClientConfig) {
     this.#config = config
+    this.clock = config.clock ?? systemClock
     this.tabId = crypto.randomUUID()
     // On a server the client never connects: `idle` lets frameworks render a server snapshot.
-    this.#health = initialHealth(
-      resolveHubOptions(config.hubOptions),
-      config.hubKind === 'unsupported' ? { status: 'idle', reason: 'not in a browser (server-side rendering): nothing connects' } : {},
+    this.#health = new HealthMirror(
+      initialHealth(
+        resolveHubOptions(config.hubOptions),
+        config.hubKind === 'unsupported' ? { status: 'idle', reason: 'not in a browser (server-side rendering): nothing connects', at: this.clock.now() } : { at: this.clock.now() },
+      ),
     )
     this.#managed = new ManagedSubscriptions(this)
-    this.#ready = this.#connect(false)
-    this.#ready.catch(() => this.#retryLater())
-    this.#listenToPage()
+    this.#tokens = createTokenSource({
+      accessToken: config.accessToken,
+      push: async (token) => void (await this.#hub.call('setAuth()', (api) => api.setAuth(token))),
+      isClosed: () => this.#closed,
+    })
+    this.#metrics = createMetricsPoller({ clock: this.clock, read: () => this.getPerformanceMetrics() })
+    this.#hub = new HubConnection(
+      {
+        clock: this.clock,
+        tabId: this.tabId,
+        project: { realtimeUrl: config.realtimeUrl, apiKey: config.apiKey },
+        hubOptions: config.hubOptions,
+        endpoint: config.endpoint,
+        hubCheckIntervalMs: config.hubCheckIntervalMs,
+        locks: config.locks ?? pageLocks,
+      },
+      createHubHost({ clock: this.clock, health: this.#health, tokens: this.#tokens, channels: this.#channels, latency: this.#latency, alerts: this.#alertListeners, hubConnected: this.#hubListeners }),
+    )
+    this.#stopListeningToPage = listenToPage({
+      hint: (hint) => this.#hub.hint(hint),
+      goodbye: () => this.#hub.goodbye(),
+      restored: () => this.#hub.replaceHub(),
+    })
   }
 
   // ---- supabase-js API --------------------------------------------------------------------
@@ -124,12 +92,12 @@ export class SharedRealtime implements ChannelHost {
     const existing = this.#channels.get(`realtime:${name}`)
     if (existing) return existing
     const channel = new SharedChannel(this, name, params)
-    this.#channels.set(channel.topic, channel)
+    this.#channels.add(channel)
     return channel
   }
 
   getChannels(): SharedChannel[] {
-    return [...this.#channels.values()]
+    return this.#channels.all()
   }
 
   async removeChannel(channel: SharedChannel): Promise<'ok' | 'timed out' | 'error'> {
@@ -146,12 +114,7 @@ export class SharedRealtime implements ChannelHost {
   /** Hands the hub a token (or, with no argument, asks the accessToken callback). `null` signs out. */
   async setAuth(token?: string | null): Promise<void> {
     this.#assertOpen('setAuth()')
-    let value = token
-    if (value === undefined) value = this.#config.accessToken ? await this.#config.accessToken() : null
-    const invalid = validateToken(value)
-    if (invalid) throw new RealtimeError(invalid)
-    this.#token = value ?? null
-    await this.#call('setAuth()', (api) => api.setAuth(this.#token ?? null))
+    await this.#tokens.set(token)
   }
 
   // ---- manager style -----------------------------------------------------------------------
@@ -177,19 +140,19 @@ export class SharedRealtime implements ChannelHost {
   // ---- health and controls ---------------------------------------------------------------
 
   getHealthStatus(): HealthSnapshot {
-    return this.#health
+    return this.#health.snapshot
   }
 
   onHealthChange(callback: (health: HealthSnapshot) => void, options?: { signal?: AbortSignal }): Unsubscribe {
-    return this.#healthListeners.on(callback, options)
+    return this.#health.onHealth(callback, options)
   }
 
   onStateChange(callback: (state: { status: ConnectionStatus; reason: string }) => void, options?: { signal?: AbortSignal }): Unsubscribe {
-    return this.#stateListeners.on(callback, options)
+    return this.#health.onState(callback, options)
   }
 
   onQualityChange(callback: (quality: ConnectionQuality) => void, options?: { signal?: AbortSignal }): Unsubscribe {
-    return this.#qualityListeners.on(callback, options)
+    return this.#health.onQuality(callback, options)
   }
 
   /** Fires after the tab (re)connected to a hub; `restarted` means the worker was replaced. */
@@ -199,13 +162,13 @@ export class SharedRealtime implements ChannelHost {
 
   /** Counters and latency percentiles of the shared socket, plus hub-to-tab delivery latency measured here. */
   async getPerformanceMetrics(): Promise<PerformanceMetrics> {
-    const metrics = await this.#call('getPerformanceMetrics()', (api) => api.metrics())
-    return { ...metrics, latency: { ...metrics.latency, delivery: percentilesOf(this.#deliveryLatency) } }
+    const metrics = await this.#hub.call('getPerformanceMetrics()', (api) => api.metrics())
+    return { ...metrics, latency: { ...metrics.latency, delivery: this.#latency.percentiles() } }
   }
 
   /** Diagnostics with a severity and what to do about each. */
   async healthCheck(): Promise<Finding[]> {
-    const findings = await this.#call('healthCheck()', (api) => api.healthCheck())
+    const findings = await this.#hub.call('healthCheck()', (api) => api.healthCheck())
     if (this.#config.hubKind === 'in-page') {
       findings.push({
         id: 'no-shared-worker',
@@ -219,7 +182,7 @@ export class SharedRealtime implements ChannelHost {
 
   /** Replaces the hub's alert rules (shared by every tab); alerts arrive through onAlert(). */
   async setAlertRules(rules: AlertRule[]): Promise<void> {
-    await this.#call('setAlertRules()', (api) => api.setAlertRules(rules))
+    await this.#hub.call('setAlertRules()', (api) => api.setAlertRules(rules))
   }
 
   onAlert(callback: (alert: Alert) => void, options?: { signal?: AbortSignal }): Unsubscribe {
@@ -231,29 +194,7 @@ export class SharedRealtime implements ChannelHost {
    * Supabase table or an edge function. Returns the unsubscribe function.
    */
   onMetrics(callback: (metrics: PerformanceMetrics) => void, options: { intervalMs?: number; signal?: AbortSignal } = {}): Unsubscribe {
-    if (typeof callback !== 'function') throw RealtimeError.of('invalid-argument', 'onMetrics() needs a callback')
-    const intervalMs = options.intervalMs ?? 10_000
-    if (!(intervalMs >= 100)) throw RealtimeError.of('invalid-argument', 'onMetrics(): intervalMs must be at least 100')
-    let timer: ReturnType<typeof setTimeout> | undefined
-    let stopped = false
-    const tick = () => {
-      timer = setTimeout(async () => {
-        if (stopped || this.#closed) return
-        try {
-          callback(await this.getPerformanceMetrics())
-        } catch {
-          // The hub was unreachable this time; try again next interval.
-        }
-        if (!stopped) tick()
-      }, intervalMs)
-    }
-    tick()
-    const off = unsubscriber(() => {
-      stopped = true
-      clearTimeout(timer)
-    }, options.signal)
-    this.#metricStops.add(off)
-    return off
+    return this.#metrics.add(callback, options)
   }
 
   pause(): Promise<void> {
@@ -277,8 +218,8 @@ export class SharedRealtime implements ChannelHost {
     this.#assertOpen('configure()')
     const invalid = validateHubOptions(options)
     if (invalid) throw new RealtimeError(invalid)
-    const health = await this.#call('configure()', (api) => api.configure(options))
-    this.#setHealth(health)
+    const health = await this.#hub.call('configure()', (api) => api.configure(options))
+    this.#health.set(health)
     return health
   }
 
@@ -290,24 +231,13 @@ export class SharedRealtime implements ChannelHost {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#watchdog)
-    this.#cleanupGlobals()
+    this.#stopListeningToPage()
     this.#managed.closeAll()
-    for (const channel of this.#channels.values()) channel.teardown()
-    this.#channels.clear()
-    this.#bySubscription.clear()
-    this.#healthListeners.clear()
-    this.#stateListeners.clear()
-    this.#qualityListeners.clear()
+    this.#channels.teardown()
+    this.#health.clear()
     this.#alertListeners.clear()
-    for (const stop of this.#metricStops) stop()
-    const conn = this.#conn
-    this.#conn = null
-    if (conn) {
-      await withTimeout(conn.remote.bye(), 1_000, 'close()').catch(() => {})
-      this.#release(conn)
-    }
-    this.#releaseTabLock?.()
+    this.#metrics.stopAll()
+    await this.#hub.close()
   }
 
   [Symbol.dispose](): void {
@@ -319,7 +249,7 @@ export class SharedRealtime implements ChannelHost {
   }
 
   get storage(): 'indexeddb' | 'memory' {
-    return this.#health.outbox.storage
+    return this.#health.snapshot.outbox.storage
   }
 
   // ---- ChannelHost -------------------------------------------------------------------------
@@ -329,327 +259,59 @@ export class SharedRealtime implements ChannelHost {
   }
 
   maxPayloadBytes(): number {
-    return this.#health.options.limits.maxPayloadBytes
+    return this.#health.snapshot.options.limits.maxPayloadBytes
   }
 
   async join(channel: SharedChannel, request: SubscribeRequest): Promise<void> {
-    this.#bySubscription.set(request.subscriptionId, channel)
-    await this.#call('subscribe()', (api) => api.subscribe(request))
+    this.#channels.joined(request.subscriptionId, channel)
+    await this.#hub.call('subscribe()', (api) => api.subscribe(request))
   }
 
   async addBindings(subscriptionId: string, bindings: BindingSpec[]): Promise<void> {
-    await this.#call('on()', (api) => api.addBindings(subscriptionId, bindings))
+    await this.#hub.call('on()', (api) => api.addBindings(subscriptionId, bindings))
   }
 
   async leave(channel: SharedChannel): Promise<void> {
     const id = channel.subscriptionId
     if (!id) return
-    this.#bySubscription.delete(id)
-    this.#tracked.delete(channel)
-    await this.#call('unsubscribe()', (api) => api.unsubscribe(id)).catch(() => {})
+    this.#channels.left(id, channel)
+    await this.#hub.call('unsubscribe()', (api) => api.unsubscribe(id)).catch(() => {})
   }
 
-  async send(subscriptionId: string, message: { type: 'broadcast'; event: string; payload?: unknown }, options: { ttlMs?: number; messageId: string }): Promise<SendStatus> {
-    try {
-      return await this.#call('send()', (api) => api.send(subscriptionId, message, options))
-    } catch (error) {
-      // The worker died mid-call: resend once through the new one. The id makes it idempotent.
-      if (error instanceof RealtimeError && (error.code === 'timeout' || error.code === 'connection-lost') && (this.#restarting || this.#conn === null)) {
-        await withTimeout(this.#ready, this.#timeoutMs() * 2, 'send()')
-        return this.#call('send()', (api) => api.send(subscriptionId, message, options))
-      }
-      throw toRealtimeError(error, 'send()')
-    }
+  /** The message id makes a resend idempotent: a send cut by a hub restart goes once more through the new hub. */
+  send(subscriptionId: string, message: { type: 'broadcast'; event: string; payload?: unknown }, options: { ttlMs?: number; messageId: string }): Promise<SendStatus> {
+    return this.#hub.callSurvivingRestart('send()', (api) => api.send(subscriptionId, message, options))
   }
 
   async track(subscriptionId: string, payload: Record<string, unknown>): Promise<SendStatus> {
-    const channel = this.#bySubscription.get(subscriptionId)
-    if (channel) this.#tracked.set(channel, payload)
-    return this.#call('track()', (api) => api.track(subscriptionId, payload))
+    this.#channels.track(subscriptionId, payload)
+    return this.#hub.call('track()', (api) => api.track(subscriptionId, payload))
   }
 
   async untrack(subscriptionId: string): Promise<SendStatus> {
-    const channel = this.#bySubscription.get(subscriptionId)
-    if (channel) this.#tracked.delete(channel)
-    return this.#call('untrack()', (api) => api.untrack(subscriptionId))
+    this.#channels.track(subscriptionId, null)
+    return this.#hub.call('untrack()', (api) => api.untrack(subscriptionId))
   }
 
   /** A failure in this tab only (a throwing transform): the mirror shows it until the hub's next health push. */
   reportError(error: RealtimeError): void {
     if (this.#closed) return
-    this.#setHealth({ ...this.#health, lastError: error.toJSON(), errorCount: this.#health.errorCount + 1, at: Date.now() })
+    this.#health.reportError(error, this.clock.now())
   }
 
   forget(channel: SharedChannel): void {
-    if (this.#channels.get(channel.topic) === channel) this.#channels.delete(channel.topic)
+    this.#channels.forget(channel)
   }
 
-  // ---- hub connection ----------------------------------------------------------------------
-
-  async #connect(restarted: boolean): Promise<Connection> {
-    // The lock must be held before hello (the hub watches it), but it can be taken while the port opens.
-    const [endpoint] = await Promise.all([this.#config.endpoint(), this.#holdTabLock()])
-    const remote = Comlink.wrap<HubPortApi>(endpoint as Comlink.Endpoint) as unknown as HubRemote
-    const deliveries = this.#openDeliveries()
-    const visible = typeof document === 'undefined' ? true : document.visibilityState !== 'hidden'
-    const online = typeof navigator === 'undefined' || navigator.onLine !== false
-    const hello = await withTimeout(
-      raceFailure(endpoint, remote.hello(
-        {
-          tabId: this.tabId,
-          protocol: PROTOCOL_VERSION,
-          project: { realtimeUrl: this.#config.realtimeUrl, apiKey: this.#config.apiKey },
-          options: this.#config.hubOptions,
-          token: this.#token ?? null,
-          tokenPending: this.#token === undefined && this.#config.accessToken !== undefined,
-          visible,
-          online,
-        },
-        Comlink.transfer(deliveries.port2, [deliveries.port2]),
-      )),
-      this.#timeoutMs(),
-      'connecting to the shared worker',
-    )
-      .then(unwrap)
-      .catch((error) => {
-        deliveries.port1.close()
-        throw error
-      })
-    const conn: Connection = { remote, endpoint, epoch: hello.epoch, lock: hello.lock, deliveries: deliveries.port1 }
-    if (this.#closed) {
-      this.#release(conn)
-      throw RealtimeError.of('closed', 'the client was closed')
-    }
-    this.#conn = conn
-    this.#setHealth(hello.health)
-    this.#watchHub(conn)
-    if (this.#token === undefined && this.#config.accessToken) void this.#refreshToken()
-    this.#hubListeners.emit({ epoch: conn.epoch, restarted })
-    return conn
-  }
-
-  /** The port the hub pushes this tab's events to; acknowledges the batches the hub asks about. */
-  #openDeliveries(): MessageChannel {
-    const channel = new MessageChannel()
-    channel.port1.onmessage = (event: MessageEvent<DeliveryFrame<TabEvent>>) => {
-      const frame = event.data
-      this.#lastHubContact = Date.now()
-      this.#onEvents(frame.events, frame.sentAt)
-      if (frame.ack) channel.port1.postMessage(frame.seq)
-    }
-    return channel
-  }
-
-  #release(conn: Connection): void {
-    conn.remote[Comlink.releaseProxy]()
-    conn.deliveries.close()
-    conn.endpoint.close?.()
-  }
-
-  /** Liveness: the hub learns this tab is gone when the tab's Web Lock is released (browser-platform.md §3). */
-  async #holdTabLock(): Promise<void> {
-    const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
-    if (!locks || this.#releaseTabLock) return
-    await new Promise<void>((granted) => {
-      void locks.request(tabLockName(this.tabId), () => {
-        granted()
-        return new Promise<void>((release) => (this.#releaseTabLock = release))
-      })
-    })
-  }
-
-  /** Notices a killed worker: its lock is released at once; a ping watchdog backs that up. */
-  #watchHub(conn: Connection): void {
-    const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator).locks
-    if (conn.lock) {
-      void locks?.request(conn.lock, () => {
-        if (this.#conn === conn) this.#replaceHub(conn)
-      })
-    }
-    const check = () => {
-      if (this.#closed || this.#conn !== conn) return
-      withTimeout(conn.remote.ping(), Math.min(this.#timeoutMs(), 5_000), 'hub check')
-        .then(unwrap)
-        .then(
-          (epoch) => {
-            if (epoch !== conn.epoch) this.#replaceHub(conn)
-            else {
-              this.#lastHubContact = Date.now()
-              this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
-            }
-          },
-          () => this.#replaceHub(conn),
-        )
-    }
-    clearTimeout(this.#watchdog)
-    this.#watchdog = setTimeout(check, this.#config.hubCheckIntervalMs)
-  }
-
-  /** Fire and forget: a failed replacement retries on its own (#reregister) and callers see it through #ready. */
-  #replaceHub(conn: Connection): void {
-    this.#hubLost(conn).catch(() => {})
-  }
-
-  async #hubLost(conn: Connection): Promise<Connection> {
-    if (this.#restarting) return this.#restarting
-    if (this.#conn !== conn || this.#closed) return this.#ready
-    this.#conn = null
-    this.#release(conn)
-    const since = this.#lastHubContact ?? Date.now()
-    for (const channel of this.#channels.values()) channel.hubLost(HUB_LOST, since)
-    return this.#reregister()
-  }
-
-  /** Connects to a new hub and re-registers everything this tab had; tries again after a pause until it works. */
-  #reregister(): Promise<Connection> {
-    const restarting = (async () => {
-      const next = await this.#connect(true)
-      try {
-        // Re-register everything this tab had, without the app doing anything.
-        if (this.#token !== undefined) unwrap(await withTimeout(next.remote.setAuth(this.#token), this.#timeoutMs(), 'setAuth()'))
-        for (const channel of this.#channels.values()) {
-          const request = channel.subscribeRequest()
-          if (!request) continue
-          unwrap(await withTimeout(next.remote.subscribe(request), this.#timeoutMs(), 'subscribe()'))
-          const tracked = this.#tracked.get(channel)
-          if (tracked) unwrap(await withTimeout(next.remote.track(request.subscriptionId, tracked), this.#timeoutMs(), 'track()'))
-        }
-      } catch (error) {
-        // Half registered is not registered: drop this hub connection and start over.
-        if (this.#conn === next) {
-          this.#conn = null
-          this.#release(next)
-        }
-        throw error
-      }
-      return next
-    })().catch((thrown) => {
-      throw toRealtimeError(thrown, 'reconnecting to the shared worker')
-    })
-    this.#restarting = restarting
-    this.#ready = restarting
-    restarting.then(
-      () => {
-        if (this.#restarting === restarting) this.#restarting = null
-      },
-      () => {
-        if (this.#restarting === restarting) this.#restarting = null
-        this.#retryLater()
-      },
-    )
-    return restarting
-  }
-
-  /** Could not reach a hub (first connection or a replacement): try again after a pause; calls wait for it meanwhile. */
-  #retryLater(): void {
-    if (this.#closed) return
-    const retry = new Promise<void>((resolve) => setTimeout(resolve, 1_000)).then(() => this.#reregister())
-    this.#ready = retry
-    retry.catch(() => {})
-  }
-
-  /** Every rejection that reaches the app is a RealtimeError with a code, whatever failed underneath. */
-  async #call<T>(what: string, body: (api: HubRemote) => Promise<Result<T>>): Promise<T> {
-    this.#assertOpen(what)
-    const conn = await withTimeout(this.#ready, this.#timeoutMs() * 2, what)
-    try {
-      return unwrap(await withTimeout(body(conn.remote), this.#timeoutMs(), what))
-    } catch (error) {
-      const typed = toRealtimeError(error, what)
-      if (typed.code === 'timeout') this.#verifyHub(conn)
-      // A proxy released because the hub was replaced meanwhile: the call may be retried on the new one.
-      if (this.#conn !== conn && typed.code === 'protocol') throw RealtimeError.of('connection-lost', `${what}: the shared worker was replaced during the call`, true, error)
-      throw typed
-    }
-  }
-
-  #verifyHub(conn: Connection): void {
-    // The hub may already have been replaced and this proxy released: touching it would throw (issue #12).
-    if (this.#conn !== conn) return
-    const check = (async () => unwrap(await withTimeout(conn.remote.ping(), 2_000, 'hub check')))()
-    check.catch(() => this.#replaceHub(conn))
-  }
+  // ---- internals ---------------------------------------------------------------------------
 
   async #control(command: ControlCommand): Promise<void> {
-    await this.#call(`${command}()`, (api) => api.control(command))
-  }
-
-  async #refreshToken(): Promise<void> {
-    const callback = this.#config.accessToken
-    if (!callback || this.#closed) return
-    let token: string | null
-    try {
-      token = await callback()
-    } catch {
-      // A throwing callback keeps the last token, as supabase-js does; with none yet, the API key
-      // stands in, so that the hub does not wait for a token forever.
-      if (this.#token !== undefined) return
-      token = null
-    }
-    if (this.#closed) return
-    this.#token = token ?? null
-    await this.#call('setAuth()', (api) => api.setAuth(this.#token ?? null)).catch(() => {})
-  }
-
-  #onEvents(events: TabEvent[], sentAt: number): void {
-    const latency = Date.now() - sentAt
-    for (const event of events) {
-      switch (event.type) {
-        case 'hub/health':
-          this.#setHealth(event.health)
-          break
-        case 'auth/refresh':
-          void this.#refreshToken()
-          break
-        case 'hub/alert':
-          this.#alertListeners.emit(event.alert)
-          break
-        default:
-          if (event.type === 'channel/event' && event.bindingIds.length > 0) {
-            this.#deliveryLatency.push(latency)
-            if (this.#deliveryLatency.length > 512) this.#deliveryLatency.shift()
-          }
-          this.#bySubscription.get(event.subscriptionId)?.handle(event)
-      }
-    }
-  }
-
-  #setHealth(health: HealthSnapshot): void {
-    const before = this.#health
-    this.#health = health
-    if (before.status !== health.status || before.reason !== health.reason) {
-      this.#stateListeners.emit({ status: health.status, reason: health.reason })
-    }
-    if (before.quality !== health.quality) this.#qualityListeners.emit(health.quality)
-    this.#healthListeners.emit(health)
-  }
-
-  #timeoutMs(): number {
-    return this.#health.options.timeoutMs
+    await this.#hub.call(`${command}()`, (api) => api.control(command))
   }
 
   #assertOpen(what: string): void {
-    if (this.#closed) throw RealtimeError.of('closed', `${what} after close(): create a new client`)
+    if (this.#closed) throw afterClose(what)
   }
-
-  /** Forwards network and visibility changes, and says goodbye on pagehide. */
-  #listenToPage(): void {
-    this.#cleanupGlobals = listenToPage({
-      hint: (hint) => {
-        const conn = this.#conn
-        if (conn) void withTimeout(conn.remote.hint(hint), this.#timeoutMs(), 'hint').catch(() => {})
-      },
-      goodbye: () => void this.#conn?.remote.bye().catch(() => {}),
-      restored: () => {
-        if (this.#conn) this.#replaceHub(this.#conn)
-      },
-    })
-  }
-}
-
-/** A worker script that never loaded answers nothing: fail with its typed error instead of waiting for the timeout. */
-function raceFailure<T>(endpoint: HubEndpoint, call: Promise<T>): Promise<T> {
-  return endpoint.failed ? Promise.race([call, endpoint.failed]) : call
 }
 
 export { DEFAULT_HUB_OPTIONS }

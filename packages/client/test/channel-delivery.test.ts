@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SharedChannel } from '../src/channel.ts'
 import { stubHost } from './support/stub-host.ts'
 import { ManagedSubscriptions } from '../src/managed-subscriptions.ts'
-import { encodePayload } from '../../worker/src/protocol/delivery.ts'
+import { encodePayload } from '@shared-realtime/worker/protocol'
 
 const host = stubHost
 

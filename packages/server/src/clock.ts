@@ -18,3 +18,27 @@ export const systemClock: Clock = {
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms))
 }
+
+/** Timers that end together: `clear()` cancels every one still pending (a socket that closes). */
+export interface TimerSet {
+  /** Runs `callback` after `ms` unless cleared first. */
+  later(callback: () => void, ms: number): void
+  clear(): void
+}
+
+export function createTimerSet(clock: Clock): TimerSet {
+  const timers = new Set<unknown>()
+  return {
+    later(callback, ms) {
+      const timer = clock.setTimeout(() => {
+        timers.delete(timer)
+        callback()
+      }, ms)
+      timers.add(timer)
+    },
+    clear() {
+      for (const timer of timers) clock.clearTimeout(timer)
+      timers.clear()
+    },
+  }
+}

@@ -7,16 +7,16 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { createJwtVerifier, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY } from './auth.ts'
 import { systemClock, type Clock } from './clock.ts'
-import { createControlApi } from './control-api.ts'
 import { openDatabase } from './db/database.ts'
 import type { LocalDatabase } from './db/types.ts'
-import { createUpgradeHandler } from './handshake.ts'
-import { CORS_HEADERS, sendJson } from './http-util.ts'
+import { createControlApi } from './dev/control-api.ts'
+import { corsHeaders, sendJson } from './http.ts'
 import { RealtimeEngine, type EngineStats } from './realtime/engine.ts'
+import { createUpgradeHandler } from './realtime/handshake.ts'
 import { resolveLimits, type Limits } from './realtime/limits.ts'
-import { MAX_FRAME_BYTES } from './realtime/session.ts'
+import { MAX_FRAME_BYTES, type Session } from './realtime/session.ts'
+import { createBroadcastHandler } from './rest/broadcast.ts'
 import { createRestHandler } from './rest/postgrest.ts'
-import { createBroadcastHandler } from './rest-broadcast.ts'
 
 export { createJwtVerifier, LOCAL_ANON_KEY, LOCAL_JWT_SECRET, LOCAL_SERVICE_ROLE_KEY, type JwtVerifier } from './auth.ts'
 export { systemClock, type Clock } from './clock.ts'
@@ -86,7 +86,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Realtim
   const verifier = createJwtVerifier(options.jwtSecret ?? LOCAL_JWT_SECRET)
   const ownsDatabase = !options.database
   const db = options.database ?? (await openDatabase({ dataDir: options.dataDir }))
-  const engine = new RealtimeEngine({
+  const engine = new RealtimeEngine<Session>({
     db,
     verifier,
     limits,
@@ -114,7 +114,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Realtim
       if (url.pathname.startsWith('/realtime/v1/api/broadcast')) return await broadcast(req, res, url)
       if (await rest(req, res)) return
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, CORS_HEADERS)
+        res.writeHead(204, corsHeaders(req))
         return void res.end()
       }
       sendJson(res, 404, { error: `not found: ${url.pathname}` })

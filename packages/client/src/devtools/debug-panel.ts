@@ -3,7 +3,7 @@
  * sparkline, the tabs sharing the socket, channels, the outbox, recent errors, and the controls
  * (pause, resume, reconnect, cleanup). Plain DOM and one scoped stylesheet, so any app can mount it.
  */
-import type { ConnectionStatus, HealthSnapshot } from '@shared-realtime/worker/protocol'
+import { Timeout, type ConnectionStatus, type HealthSnapshot } from '@shared-realtime/worker/protocol'
 import type { SharedRealtime } from '../shared-realtime.ts'
 import { PREFIX, useDebugPanelStyle } from './debug-panel-style.ts'
 import { sparklinePath } from './sparkline.ts'
@@ -160,7 +160,7 @@ export function mountDebugPanel(element: HTMLElement, realtime: SharedRealtime):
 
   const render = () => {
     const health = realtime.getHealthStatus()
-    const now = Date.now()
+    const now = realtime.clock.now()
     const live = (ms: number) => ms + Math.max(0, now - health.at) // snapshot ages keep growing between snapshots
 
     state.textContent = health.status
@@ -247,13 +247,13 @@ export function mountDebugPanel(element: HTMLElement, realtime: SharedRealtime):
 
   // ---- wiring ---------------------------------------------------------------------------------
   let mounted = true
-  let timer: ReturnType<typeof setTimeout> | undefined
+  const timer = new Timeout(realtime.clock)
   // A re-armed single-shot timer, not setInterval: a throttled background tab never queues a burst.
   const tick = () => {
     samples.push(currentLatency(realtime.getHealthStatus()))
     if (samples.length > SAMPLES) samples.shift()
     render()
-    timer = setTimeout(tick, REFRESH_MS)
+    timer.set(REFRESH_MS, tick)
   }
   const off = realtime.onHealthChange((health) => {
     recordError(health)
@@ -265,7 +265,7 @@ export function mountDebugPanel(element: HTMLElement, realtime: SharedRealtime):
   return () => {
     if (!mounted) return
     mounted = false
-    clearTimeout(timer)
+    timer.clear()
     off()
     root.remove()
     releaseStyle()

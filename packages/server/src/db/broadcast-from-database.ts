@@ -3,7 +3,7 @@ import type { LocalDatabase, StoredBroadcast } from './types.ts'
 /**
  * Replay of Broadcast from Database on join (`config.broadcast.replay`, realtime-protocol.md §6):
  * the join payload read the way the real server reads it, and `Realtime.Messages.replay`'s query.
- * Delivery of live messages is the engine's (`RealtimeEngine.routeStored`).
+ * Delivery of live messages is `realtime/stored-broadcast-router.ts`'s.
  */
 
 /** The real server's hard limit on replayed messages. */

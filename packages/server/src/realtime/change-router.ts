@@ -7,12 +7,12 @@ import type { JwtClaims } from '../auth.ts'
 import { NO_PRIMARY_KEY } from '../db/change-payload.ts'
 import { rowVisibility, shapeChange, type ChangeVisibility } from '../db/row-visibility.ts'
 import type { LocalDatabase, RowChange } from '../db/types.ts'
-import type { ChannelJoin } from './channel-join.ts'
+import { isCurrent, type ChannelJoin } from './channel.ts'
 
 /** What the router needs from the engine. */
 export interface ChangeRouterHost {
   readonly db: LocalDatabase
-  readonly rooms: Map<string, Set<ChannelJoin>>
+  readonly rooms: ReadonlyMap<string, ReadonlySet<ChannelJoin>>
   overEventRate(): boolean
   /** Counts deliveries against the events quota (no channel is closed for database changes). */
   countDatabaseDeliveries(delivered: number): void
@@ -66,7 +66,7 @@ export async function routeChange(host: ChangeRouterHost, change: RowChange): Pr
   let delivered = 0
   for (const { join, bindings, claimsIndex } of targets) {
     // The channel may have ended while the visibility query ran.
-    if (join.session.joins.get(join.topic) !== join) continue
+    if (!isCurrent(join)) continue
     const result = visibility?.results[claimsIndex]
     if (result?.status === 'error') host.log(`postgres_changes: an RLS policy of ${change.schema}.${change.table} raised an error for ${join.topic}`)
     if (result && (result.status === 'hidden' || result.status === 'error')) continue

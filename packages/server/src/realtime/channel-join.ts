@@ -5,45 +5,14 @@
 import type { JwtClaims } from '../auth.ts'
 import { authorizeRead, canRead, emptyPolicies, type PolicyExtension, type Policies } from '../db/authorization.ts'
 import { parseReplay } from '../db/broadcast-from-database.ts'
-import type { PostgresBinding, RowChange } from '../db/types.ts'
+import type { PostgresBinding } from '../db/types.ts'
+import { roomKeyOf, subtopicOf, type ChannelJoin, type Subscriber } from './channel.ts'
 import type { RealtimeEngine } from './engine.ts'
 import { hashBinding } from './hash.ts'
-import type { Session } from './session.ts'
-
-/** One channel joined on one socket. */
-export interface ChannelJoin {
-  session: Session
-  topic: string
-  subtopic: string
-  private: boolean
-  /** Public and private channels of one name are different rooms. */
-  roomKey: string
-  joinRef: string
-  self: boolean
-  ack: boolean
-  presenceEnabled: boolean
-  presenceKey: string
-  /** The bindings as echoed in the join reply, ids included. */
-  bindings: (PostgresBinding & { id: number })[]
-  /** Filled once subscribed ("Subscribed to PostgreSQL"). */
-  postgres: { id: number; matches(change: RowChange): boolean; select: string[] | null }[]
-  postgresReady: boolean
-  token: string
-  claims: JwtClaims
-  expiryTimer?: unknown
-  /** Times of track/untrack pushes within the last 30 s (presence calls rate limit). */
-  presenceCalls: number[]
-  /** Private channels: the RLS policies of `realtime.messages` evaluated so far for this token. */
-  policies: Policies
-  /** Ids of the messages replayed at join: the same messages arriving live are not sent again. */
-  replayedIds: Set<string>
-}
 
 export type JoinResult =
   | { ok: true; join: ChannelJoin; replay: { since: number; limit: number } | null; replicationReady: boolean }
   | { ok: false; reason: string; closeSocket?: boolean }
-
-const REALTIME_PREFIX = 'realtime:'
 
 /** Booleans accept `true/false` or `"true"/"false"` (§4.1). */
 const flag = (value: unknown): boolean => value === true || value === 'true'
@@ -54,25 +23,28 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * Runs the join checks in the real server's order: max users → joins/s → channels per client →
  * token → private read permission (RLS) → replay params (the session fetches the replay). The
  * caller has already closed an older join of the same topic.
+ *
+ * @example
+ * const result = await prepareJoin(engine, { session: this, connectKey }, message)
  */
 export async function prepareJoin(
   engine: RealtimeEngine,
-  session: Session,
+  socket: { session: Subscriber; connectKey: string },
   message: { topic: string; joinRef: string | null; ref: string | null; payload: unknown },
-  connectKey: string,
 ): Promise<JoinResult> {
+  const { session, connectKey } = socket
   const limits = engine.limits
   const payload = isObject(message.payload) ? message.payload : {}
   // An invalid config is logged and the join proceeds with defaults (InvalidJoinPayload).
   const config = isObject(payload.config) ? payload.config : {}
   if (payload.config !== undefined && !isObject(payload.config)) engine.log(`InvalidJoinPayload on ${message.topic}: config is not an object`)
-  const subtopic = message.topic.slice(REALTIME_PREFIX.length)
+  const subtopic = subtopicOf(message.topic)
   if (!subtopic) return { ok: false, reason: 'TopicNameRequired: You must provide a topic name' }
   if (session.joins.size === 0 && engine.concurrentUsers() >= limits.maxConcurrentUsers) {
     return { ok: false, reason: 'ConnectionRateLimitReached: Too many connected users' }
   }
-  engine.joins.add()
-  if (engine.joins.rate() > limits.maxJoinsPerSecond) {
+  engine.quotas.countJoin()
+  if (engine.quotas.overJoinRate()) {
     return { ok: false, reason: 'ClientJoinRateLimitReached: Too many joins per second', closeSocket: true }
   }
   if (session.joins.size >= limits.maxChannelsPerClient) return { ok: false, reason: 'ChannelRateLimitReached: Too many channels' }
@@ -117,7 +89,7 @@ export async function prepareJoin(
       topic: message.topic,
       subtopic,
       private: isPrivate,
-      roomKey: `${isPrivate ? 'private' : 'public'}:${message.topic}`,
+      roomKey: roomKeyOf(message.topic, isPrivate),
       joinRef: message.joinRef ?? message.ref ?? '',
       self: flag(broadcast.self),
       ack: flag(broadcast.ack),
@@ -133,15 +105,6 @@ export async function prepareJoin(
       replayedIds: new Set(),
     },
   }
-}
-
-export function isRealtimeTopic(topic: string): boolean {
-  return topic.startsWith(REALTIME_PREFIX)
-}
-
-/** Presence state and diffs reach a private channel only when its presence read policy allows it. */
-export function canReadPresence(join: ChannelJoin): boolean {
-  return !join.private || join.policies.presence.read === true
 }
 
 const unauthorized = (subtopic: string) =>

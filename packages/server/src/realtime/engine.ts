@@ -1,16 +1,20 @@
 /**
  * The server-wide state of the local Realtime stand-in: sockets, rooms (one per topic and privacy),
- * presence, quotas, counters and injected faults. Sessions (one per websocket) do the per-socket work.
+ * fan-out of broadcasts and presence diffs, quotas and counters. Database events are routed here in
+ * commit order. Sessions (one per websocket) call the engine; the engine knows a socket only as the
+ * narrow `Subscriber` of `channel.ts`.
  */
 import type { JwtVerifier } from '../auth.ts'
 import type { Clock } from '../clock.ts'
-import type { LocalDatabase, StoredBroadcast } from '../db/types.ts'
+import type { LocalDatabase } from '../db/types.ts'
+import { clearFaults, createFaults, type Faults } from '../dev/faults.ts'
 import { routeChange, type ChangeRouterHost } from './change-router.ts'
-import { encodeUserBroadcast, payloadBytes } from './codec.ts'
-import { canReadPresence, type ChannelJoin } from './channel-join.ts'
-import { RateWindow, type Limits } from './limits.ts'
+import { canReadBroadcasts, canReadPresence, type ChannelJoin, type Subscriber } from './channel.ts'
+import { encodeUserBroadcast } from './codec.ts'
+import type { Limits } from './limits.ts'
 import { createPresenceRegistry, type PresenceDiff, type PresenceEntries } from './presence.ts'
-import type { Session } from './session.ts'
+import { Quotas } from './quotas.ts'
+import { routeStored, type StoredBroadcastHost } from './stored-broadcast-router.ts'
 
 export interface EngineOptions {
   db: LocalDatabase
@@ -34,30 +38,23 @@ export interface Counters {
   messagesDelivered: number
 }
 
-/** Faults injected through the control API; times are `clock.now()` deadlines. */
-export interface Faults {
-  stallUntil: number
-  refuseUntil: number
-  latencyMs: number
-}
-
 /** How a broadcast travels: text JSON, or binary kind 4 with raw (0) or JSON (1) payload bytes. */
 export type BroadcastEncoding = 'text' | 0 | 1
 
 const zeroCounters = (): Counters => ({ socketsTotal: 0, joinsTotal: 0, framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, heartbeats: 0, messagesDelivered: 0 })
 
-export class RealtimeEngine implements ChangeRouterHost {
-  readonly sessions = new Set<Session>()
+/** `S`: the sockets' full type, for the control API (the engine itself uses only `Subscriber`). */
+export class RealtimeEngine<S extends Subscriber = Subscriber> implements ChangeRouterHost, StoredBroadcastHost {
+  /** Open sockets; changed through `connect`/`disconnect`. */
+  #sessions = new Set<S>()
   /** roomKey (`public:realtime:x` / `private:realtime:x`) → the channel joins subscribed to it. */
-  readonly rooms = new Map<string, Set<ChannelJoin>>()
-  readonly presence = createPresenceRegistry({ nextRef: () => this.#nextRef() })
-  readonly faults: Faults = { stallUntil: 0, refuseUntil: 0, latencyMs: 0 }
-  readonly events: RateWindow
-  readonly joins: RateWindow
-  readonly presenceEvents: RateWindow
+  #rooms = new Map<string, Set<ChannelJoin>>()
+  /** Written by the control API only (`src/dev/`). */
+  readonly faults: Faults = createFaults()
   readonly options: EngineOptions
-  counters = zeroCounters()
-  limits: Limits
+  readonly quotas: Quotas
+  #counters = zeroCounters()
+  #presence = createPresenceRegistry({ nextRef: () => this.#nextRef() })
   #refCounter = 0
   #stopFeeds: (() => void)[]
   /**
@@ -68,15 +65,19 @@ export class RealtimeEngine implements ChangeRouterHost {
 
   constructor(options: EngineOptions) {
     this.options = options
-    this.limits = options.limits
-    const now = () => options.clock.now()
-    this.events = new RateWindow(this.limits.windowMs, now)
-    this.joins = new RateWindow(this.limits.windowMs, now)
-    this.presenceEvents = new RateWindow(this.limits.windowMs, now)
+    this.quotas = new Quotas(options.limits, () => options.clock.now())
     this.#stopFeeds = [
       options.db.onChange((change) => this.#enqueue(() => routeChange(this, change))),
-      options.db.onBroadcast((message) => this.#enqueue(() => this.routeStored(message))),
+      options.db.onBroadcast((message) => this.#enqueue(() => routeStored(this, message))),
     ]
+  }
+
+  get sessions(): ReadonlySet<S> {
+    return this.#sessions
+  }
+
+  get rooms(): ReadonlyMap<string, ReadonlySet<ChannelJoin>> {
+    return this.#rooms
   }
 
   get db(): LocalDatabase {
@@ -99,9 +100,38 @@ export class RealtimeEngine implements ChangeRouterHost {
     return `F${(++this.#refCounter).toString(36)}`
   }
 
+  get limits(): Limits {
+    return this.quotas.limits
+  }
+
   setLimits(patch: Partial<Limits>): void {
-    this.limits = { ...this.limits, ...patch }
-    for (const window of [this.events, this.joins, this.presenceEvents]) window.windowMs = this.limits.windowMs
+    this.quotas.setLimits(patch)
+  }
+
+  // ---- sockets and counters --------------------------------------------------------------
+
+  /** Registers an open socket; returns its number since the start (or the last reset). */
+  connect(session: S): number {
+    this.#sessions.add(session)
+    return ++this.#counters.socketsTotal
+  }
+
+  disconnect(session: S): void {
+    this.#sessions.delete(session)
+  }
+
+  countFrameIn(bytes: number): void {
+    this.#counters.framesIn++
+    this.#counters.bytesIn += bytes
+  }
+
+  countFrameOut(bytes: number): void {
+    this.#counters.framesOut++
+    this.#counters.bytesOut += bytes
+  }
+
+  countHeartbeat(): void {
+    this.#counters.heartbeats++
   }
 
   /** Sockets with at least one joined channel: what Supabase counts as concurrent users. */
@@ -112,22 +142,32 @@ export class RealtimeEngine implements ChangeRouterHost {
   }
 
   overEventRate(): boolean {
-    return this.events.rate() > this.limits.maxEventsPerSecond
+    return this.quotas.overEventRate()
+  }
+
+  maxPayloadBytes(): number {
+    return this.quotas.maxPayloadBytes()
   }
 
   // ---- rooms ---------------------------------------------------------------------------
 
+  room(roomKey: string): ReadonlySet<ChannelJoin> | undefined {
+    return this.#rooms.get(roomKey)
+  }
+
+  /** An admitted channel enters its room (and counts as a join). */
   addToRoom(join: ChannelJoin): void {
-    let room = this.rooms.get(join.roomKey)
-    if (!room) this.rooms.set(join.roomKey, (room = new Set()))
+    let room = this.#rooms.get(join.roomKey)
+    if (!room) this.#rooms.set(join.roomKey, (room = new Set()))
     room.add(join)
+    this.#counters.joinsTotal++
   }
 
   /** A channel that ends leaves its room and its presences (the real server: process exit). */
   removeFromRoom(join: ChannelJoin): void {
-    const room = this.rooms.get(join.roomKey)
+    const room = this.#rooms.get(join.roomKey)
     if (!room?.delete(join)) return
-    if (room.size === 0) this.rooms.delete(join.roomKey)
+    if (room.size === 0) this.#rooms.delete(join.roomKey)
     this.untrack(join)
   }
 
@@ -136,14 +176,14 @@ export class RealtimeEngine implements ChangeRouterHost {
    * refuses broadcasts get none. Returns the number of deliveries.
    */
   broadcast(roomKey: string, topic: string, event: string, payload: unknown, from: ChannelJoin | null, encoding: BroadcastEncoding): number {
-    const room = this.rooms.get(roomKey)
+    const room = this.#rooms.get(roomKey)
     if (!room) return 0
     const message = { type: 'broadcast', event, payload }
     let delivered = 0
     let binary: Uint8Array | null | undefined
     for (const join of room) {
       if (join === from && !join.self) continue
-      if (join.private && join.policies.broadcast.read !== true) continue
+      if (!canReadBroadcasts(join)) continue
       const session = join.session
       if (encoding !== 'text' && session.vsn === '2.0.0') {
         binary ??= encodeUserBroadcast(topic, event, payload, encoding)
@@ -163,34 +203,40 @@ export class RealtimeEngine implements ChangeRouterHost {
   /** Counts deliveries against the events quota; over it, every channel of the room is closed. */
   countDeliveries(room: Iterable<ChannelJoin>, delivered: number): void {
     if (delivered === 0) return
-    this.counters.messagesDelivered += delivered
-    this.events.add(delivered)
-    if (this.overEventRate()) {
+    this.countDatabaseDeliveries(delivered)
+    if (this.quotas.overEventRate()) {
       for (const join of [...room]) join.session.closeChannel(join, 'Too many messages per second')
     }
+  }
+
+  /** Database changes count against the events quota but never close a channel. */
+  countDatabaseDeliveries(delivered: number): void {
+    if (delivered === 0) return
+    this.#counters.messagesDelivered += delivered
+    this.quotas.countEvent(delivered)
   }
 
   // ---- presence --------------------------------------------------------------------------
 
   presenceState(roomKey: string): PresenceEntries {
-    return this.presence.state(roomKey)
+    return this.#presence.state(roomKey)
   }
 
   track(join: ChannelJoin, payload: Record<string, unknown>): void {
     // A track enables presence for this channel even when it joined with enabled:false (§7).
     join.presenceEnabled = true
-    const diff = this.presence.track(join, payload)
+    const diff = this.#presence.track(join, payload)
     if (diff) this.#presenceDiff(join, diff)
   }
 
   untrack(join: ChannelJoin): void {
-    const diff = this.presence.untrack(join)
+    const diff = this.#presence.untrack(join)
     if (diff) this.#presenceDiff(join, diff)
   }
 
   /** Diffs go to every presence-enabled subscriber of the room, the tracker included (§7). */
   #presenceDiff(from: ChannelJoin, diff: PresenceDiff): void {
-    const room = this.rooms.get(from.roomKey)
+    const room = this.#rooms.get(from.roomKey)
     if (!room) return
     let delivered = 0
     for (const join of room) {
@@ -201,7 +247,7 @@ export class RealtimeEngine implements ChangeRouterHost {
     this.countDeliveries(room, delivered)
   }
 
-  // ---- database: postgres changes and Broadcast from Database ------------------------------
+  // ---- database routing queue -------------------------------------------------------------
 
   #enqueue(route: () => Promise<void> | void): void {
     this.#routing = this.#routing.then(route).catch((error: unknown) => this.log(`routing a database event failed: ${String(error)}`))
@@ -213,45 +259,6 @@ export class RealtimeEngine implements ChangeRouterHost {
     return this.#routing
   }
 
-  countDatabaseDeliveries(delivered: number): void {
-    if (delivered === 0) return
-    this.counters.messagesDelivered += delivered
-    this.events.add(delivered)
-  }
-
-  /**
-   * A committed `realtime.messages` row to the room of its topic and privacy, as a broadcast with
-   * `meta: {id}` to every subscriber (the sender's `self` does not apply), except private channels
-   * that may not read broadcasts and channels that already got it replayed. Over the events quota
-   * or the payload size limit it is dropped, as the real server does.
-   */
-  routeStored(stored: StoredBroadcast): void {
-    const topic = `realtime:${stored.topic}`
-    const room = this.rooms.get(`${stored.private ? 'private' : 'public'}:${topic}`)
-    if (!room || this.overEventRate()) return
-    if (payloadBytes(stored.payload) > this.limits.maxPayloadSizeKb * 1000 + 500) {
-      return this.log(`UnableToBroadcastChanges: payload of message ${stored.id} on ${topic} is over the size limit`)
-    }
-    let delivered = 0
-    for (const join of room) {
-      if (join.private && join.policies.broadcast.read !== true) continue
-      if (join.replayedIds.has(stored.id)) continue
-      this.deliverStored(join, stored, false)
-      delivered++
-    }
-    this.countDeliveries(room, delivered)
-  }
-
-  /** One stored message to one channel: binary kind 4 with its meta (vsn 2), else text with `meta`. */
-  deliverStored(join: ChannelJoin, stored: StoredBroadcast, replayed: boolean): void {
-    const meta = replayed ? { replayed: true, id: stored.id } : { id: stored.id }
-    const session = join.session
-    // Replays are pushed as ordinary (text) messages by the real channel; live ones as user broadcasts.
-    const binary = !replayed && session.vsn === '2.0.0' ? encodeUserBroadcast(join.topic, stored.event, stored.payload, 1, meta) : null
-    if (binary) session.sendBinary(binary)
-    else session.push(join.topic, 'broadcast', { type: 'broadcast', event: stored.event, payload: stored.payload, meta })
-  }
-
   // ---- stats -----------------------------------------------------------------------------
 
   stats() {
@@ -261,33 +268,21 @@ export class RealtimeEngine implements ChangeRouterHost {
       maxChannels = Math.max(maxChannels, session.joins.size)
       for (const join of session.joins.values()) channels[join.topic] = (channels[join.topic] ?? 0) + 1
     }
-    const limit = (n: number) => (n >= Number.MAX_SAFE_INTEGER ? null : n)
     return {
       sockets: this.sessions.size,
       /** Sockets opened with `dev_fault_exempt=1`, included in `sockets`. */
       faultExemptSockets: [...this.sessions].filter((s) => s.faultExempt).length,
-      ...this.counters,
+      ...this.#counters,
       channels,
-      quotas: {
-        concurrentUsers: { used: this.concurrentUsers(), limit: limit(this.limits.maxConcurrentUsers) },
-        eventsPerSecond: { used: round(this.events.rate()), limit: limit(this.limits.maxEventsPerSecond) },
-        joinsPerSecond: { used: round(this.joins.rate()), limit: limit(this.limits.maxJoinsPerSecond) },
-        presenceEventsPerSecond: { used: round(this.presenceEvents.rate()), limit: limit(this.limits.maxPresenceEventsPerSecond) },
-        channelsPerClient: { used: maxChannels, limit: limit(this.limits.maxChannelsPerClient) },
-        maxPayloadSizeKb: limit(this.limits.maxPayloadSizeKb),
-        maxPresenceCallsPer30s: limit(this.limits.maxPresenceCallsPer30s),
-        windowMs: this.limits.windowMs,
-      },
+      quotas: this.quotas.snapshot({ concurrentUsers: this.concurrentUsers(), maxChannels }),
     }
   }
 
   /** Zeroes the counters and rate windows and lifts every injected fault. */
   reset(): void {
-    this.counters = zeroCounters()
-    for (const window of [this.events, this.joins, this.presenceEvents]) window.reset()
-    this.faults.stallUntil = 0
-    this.faults.refuseUntil = 0
-    this.faults.latencyMs = 0
+    this.#counters = zeroCounters()
+    this.quotas.reset()
+    clearFaults(this.faults)
   }
 
   close(): void {
@@ -297,5 +292,3 @@ export class RealtimeEngine implements ChangeRouterHost {
 }
 
 export type EngineStats = ReturnType<RealtimeEngine['stats']>
-
-const round = (n: number) => Math.round(n * 100) / 100

@@ -3,45 +3,63 @@
  * leave, broadcast, presence, token refresh and expiry), with the real server's replies and errors.
  */
 import type { WebSocket } from 'ws'
+import { createTimerSet, type TimerSet } from '../clock.ts'
 import { fetchReplay, REPLAY_FAILED } from '../db/broadcast-from-database.ts'
 import type { StoredBroadcast } from '../db/types.ts'
-import { canReadPresence, isRealtimeTopic, prepareJoin, type ChannelJoin } from './channel-join.ts'
+import { isStalled } from '../dev/faults.ts'
+import { canReadPresence, isCurrent, isRealtimeTopic, type ChannelJoin, type Subscriber } from './channel.ts'
+import { prepareJoin } from './channel-join.ts'
 import { handleAccessToken, handleBroadcast, handlePresence, type PushContext } from './channel-pushes.ts'
 import { decodeBinary, decodeText, encodeText, FrameError, type DecodedMessage, type Message, type Vsn } from './codec.ts'
 import type { RealtimeEngine } from './engine.ts'
-import { subscribePostgres } from './postgres-subscription.ts'
+import { createFrameWriter, type FrameWriter } from './frame-writer.ts'
+import { subscribePostgres, type PostgresSubscriptionContext } from './postgres-subscription.ts'
+import { deliverStored } from './stored-broadcast-router.ts'
+import { expiredReason, expiryCheckDelay, forcedExpiryReason } from './token-expiry.ts'
 
 /** Frames above this are refused with close 1009, as the real server does (§1.2). */
 export const MAX_FRAME_BYTES = 5_000_000
-/** Token expiry is re-checked at least this often (§11). */
-const MAX_EXPIRY_CHECK_MS = 5 * 60_000
 
-export class Session {
+export class Session implements Subscriber {
   readonly joins = new Map<string, ChannelJoin>()
   readonly vsn: Vsn
   #ws: WebSocket
-  #engine: RealtimeEngine
+  #engine: RealtimeEngine<Session>
   #connectKey: string
   #idleTimer: unknown
   /** Delayed frames and delayed join errors, cleared when the socket ends. */
-  #timers = new Set<unknown>()
-  /** When the last delayed frame leaves (injected latency keeps frame order). */
-  #sendChain = 0
+  #timers: TimerSet
+  #writer: FrameWriter
   /** Inbound frames are handled one after another, even when one awaits (token checks). */
   #inbox: Promise<void> = Promise.resolve()
   #closed = false
   /** Opened with `dev_fault_exempt=1`: the control API's faults pass it by (a test's observer). */
   readonly faultExempt: boolean
+  /** The channel operations that push handlers and the postgres subscription call back. */
+  #channelOps: PushContext['channels'] & PostgresSubscriptionContext
 
-  constructor(engine: RealtimeEngine, ws: WebSocket, vsn: Vsn, connectKey: string, options: { faultExempt?: boolean } = {}) {
+  constructor(engine: RealtimeEngine<Session>, ws: WebSocket, vsn: Vsn, connectKey: string, options: { faultExempt?: boolean } = {}) {
     this.faultExempt = options.faultExempt === true
     this.#engine = engine
     this.#ws = ws
     this.vsn = vsn
     this.#connectKey = connectKey
-    engine.sessions.add(this)
-    engine.counters.socketsTotal++
-    engine.log(`socket #${engine.counters.socketsTotal} open (vsn ${vsn})`)
+    this.#timers = createTimerSet(engine.clock)
+    this.#writer = createFrameWriter({
+      clock: engine.clock,
+      timers: this.#timers,
+      latencyMs: () => (this.faultExempt ? 0 : engine.faults.latencyMs),
+      send: (data) => this.#send(data),
+    })
+    this.#channelOps = {
+      db: engine.db,
+      log: (message) => engine.log(message),
+      system: (join, extension, status, text) => this.system(join, extension, status, text),
+      closeChannel: (join, reason) => this.closeChannel(join, reason),
+      armExpiry: (join) => this.armExpiry(join),
+    }
+    const number = engine.connect(this)
+    engine.log(`socket #${number} open (vsn ${vsn})`)
     ws.on('message', (data, isBinary) => this.#onFrame(toBuffer(data), isBinary))
     ws.on('close', () => this.#onClosed())
     ws.on('error', (error) => engine.log(`socket error: ${error.message}`))
@@ -68,40 +86,24 @@ export class Session {
   }
 
   #write(data: string | Uint8Array): void {
-    if (this.#closed) return
-    const clock = this.#engine.clock
-    const latency = this.faultExempt ? 0 : this.#engine.faults.latencyMs
-    const go = () => {
-      if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return
-      this.#engine.counters.framesOut++
-      this.#engine.counters.bytesOut += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
-      this.#ws.send(data)
-    }
-    const now = clock.now()
-    if (latency <= 0 && this.#sendChain <= now) return go()
-    // Each delayed frame leaves no earlier than the one before it, so order is preserved.
-    const at = Math.max(now + latency, this.#sendChain)
-    this.#sendChain = at
-    this.#later(go, at - now)
+    if (!this.#closed) this.#writer.write(data)
+  }
+
+  #send(data: string | Uint8Array): void {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return
+    this.#engine.countFrameOut(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength)
+    this.#ws.send(data)
   }
 
   #pushContext(message: Message): PushContext {
-    return { engine: this.#engine, session: this, reply: (status, response) => this.#reply(message, status, response) }
-  }
-
-  #later(callback: () => void, ms: number): void {
-    const clock = this.#engine.clock
-    const timer = clock.setTimeout(() => {
-      this.#timers.delete(timer)
-      callback()
-    }, ms)
-    this.#timers.add(timer)
+    return { engine: this.#engine, channels: this.#channelOps, reply: (status, response) => this.#reply(message, status, response) }
   }
 
   #reply(message: Message, status: 'ok' | 'error', response: unknown): void {
     this.send({ joinRef: message.joinRef, ref: message.ref, topic: message.topic, event: 'phx_reply', payload: { status, response } })
   }
 
+  /** A `system` message on one channel (`Subscribed to PostgreSQL`, errors before `phx_close`, …). */
   system(join: ChannelJoin, extension: 'system' | 'postgres_changes', status: 'ok' | 'error', text: string): void {
     this.push(join.topic, 'system', { extension, status, message: text, channel: join.subtopic })
   }
@@ -128,11 +130,10 @@ export class Session {
     this.#closed = true
     const clock = this.#engine.clock
     clock.clearTimeout(this.#idleTimer)
-    for (const timer of this.#timers) clock.clearTimeout(timer)
     this.#timers.clear()
     for (const join of this.joins.values()) this.#forget(join)
     this.joins.clear()
-    this.#engine.sessions.delete(this)
+    this.#engine.disconnect(this)
   }
 
   #armIdle(): void {
@@ -146,8 +147,7 @@ export class Session {
 
   #onFrame(data: Buffer, isBinary: boolean): void {
     if (this.#closed) return
-    this.#engine.counters.framesIn++
-    this.#engine.counters.bytesIn += data.length
+    this.#engine.countFrameIn(data.length)
     this.#armIdle()
     if (data.length > MAX_FRAME_BYTES) {
       this.#engine.log(`frame of ${data.length} bytes is over ${MAX_FRAME_BYTES}: closing 1009`)
@@ -170,8 +170,8 @@ export class Session {
   async #handle(message: DecodedMessage): Promise<void> {
     const engine = this.#engine
     if (message.topic === 'phoenix' && message.event === 'heartbeat') {
-      engine.counters.heartbeats++
-      if (!this.faultExempt && engine.clock.now() < engine.faults.stallUntil) return
+      engine.countHeartbeat()
+      if (!this.faultExempt && isStalled(engine.faults, engine.clock.now())) return
       return this.#reply(message, 'ok', {})
     }
     if (message.event === 'phx_join' && isRealtimeTopic(message.topic)) return this.#join(message)
@@ -190,7 +190,7 @@ export class Session {
         return handleAccessToken(this.#pushContext(message), join, message)
       default:
         // The real server counts it, logs it and sends nothing back.
-        engine.events.add()
+        engine.quotas.countEvent()
         engine.log(`Unexpected message from client of type \`${message.event}\` on ${message.topic}`)
         return
     }
@@ -206,7 +206,7 @@ export class Session {
       this.#sendClose(existing)
       this.#drop(existing)
     }
-    const result = await prepareJoin(engine, this, message, this.#connectKey)
+    const result = await prepareJoin(engine, { session: this, connectKey: this.#connectKey }, message)
     if (this.#closed) return
     if (!result.ok) return this.#refuse(message, result.reason, result.closeSocket)
     const { join, replay, replicationReady } = result
@@ -229,7 +229,7 @@ export class Session {
   #refuse(message: DecodedMessage, reason: string, closeSocket = false): void {
     this.#engine.log(`join ${message.topic} refused: ${reason}`)
     // The real server answers join errors after CHANNEL_ERROR_BACKOFF_MS.
-    this.#later(() => {
+    this.#timers.later(() => {
       this.#reply(message, 'error', { reason })
       if (closeSocket) this.close(1001, '')
     }, this.#engine.options.channelErrorDelayMs)
@@ -240,43 +240,41 @@ export class Session {
     for (const stored of replayed) join.replayedIds.add(stored.id)
     this.joins.set(join.topic, join)
     engine.addToRoom(join)
-    engine.counters.joinsTotal++
     this.armExpiry(join)
     this.#reply(message, 'ok', { postgres_changes: join.bindings })
     // The real channel sends these to itself during the join, in this order: replayed messages,
     // the replication-ready notice (this server's "replication" is always up), presence state.
-    for (const stored of replayed) engine.deliverStored(join, stored, true)
+    for (const stored of replayed) deliverStored(join, stored, true)
     if (replicationReady) this.system(join, 'system', 'ok', 'Replication connection established')
     if (join.presenceEnabled && canReadPresence(join)) this.push(join.topic, 'presence_state', engine.presenceState(join.roomKey))
-    if (join.bindings.length > 0) void subscribePostgres(engine, this, join)
+    if (join.bindings.length > 0) void subscribePostgres(this.#channelOps, join)
   }
 
   /** Re-checks the channel token at min(5 min, exp − now) (§11). */
   armExpiry(join: ChannelJoin): void {
     const clock = this.#engine.clock
     clock.clearTimeout(join.expiryTimer)
-    const msLeft = join.claims.exp * 1000 - clock.now()
-    join.expiryTimer = clock.setTimeout(() => this.#checkExpiry(join), Math.max(0, Math.min(MAX_EXPIRY_CHECK_MS, msLeft)))
+    join.expiryTimer = clock.setTimeout(() => this.#checkExpiry(join), expiryCheckDelay(join.claims.exp, clock.now()))
   }
 
   #checkExpiry(join: ChannelJoin): void {
-    if (this.joins.get(join.topic) !== join) return
-    const secondsAgo = Math.floor(this.#engine.clock.now() / 1000) - join.claims.exp
-    if (secondsAgo >= 0) this.closeChannel(join, `Token has expired ${secondsAgo} seconds ago`)
+    if (!isCurrent(join)) return
+    const reason = expiredReason(join.claims.exp, this.#engine.clock.now())
+    if (reason) this.closeChannel(join, reason)
     else this.armExpiry(join)
   }
 
   /** `/_dev/expire-tokens`: treats every channel token of this socket as expired now. */
   expireTokens(): number {
     const joins = [...this.joins.values()]
-    const nowSeconds = Math.floor(this.#engine.clock.now() / 1000)
-    for (const join of joins) this.closeChannel(join, `Token has expired ${Math.max(0, nowSeconds - join.claims.exp)} seconds ago`)
+    const now = this.#engine.clock.now()
+    for (const join of joins) this.closeChannel(join, forcedExpiryReason(join.claims.exp, now))
     return joins.length
   }
 
   /** The server ends one channel: a system error with the reason, then phx_close; the socket stays. */
   closeChannel(join: ChannelJoin, reason: string): void {
-    if (this.joins.get(join.topic) !== join) return
+    if (!isCurrent(join)) return
     this.#engine.log(`channel ${join.topic} closed by the server: ${reason}`)
     this.system(join, 'system', 'error', reason)
     this.#sendClose(join)
@@ -284,7 +282,7 @@ export class Session {
   }
 
   #drop(join: ChannelJoin): void {
-    if (this.joins.get(join.topic) === join) this.joins.delete(join.topic)
+    if (isCurrent(join)) this.joins.delete(join.topic)
     this.#forget(join)
   }
 

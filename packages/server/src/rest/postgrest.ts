@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JwtVerifier } from '../auth.ts'
 import type { LocalDatabase } from '../db/types.ts'
+import { applyCors, bearer, headerValue } from '../http.ts'
 import { fromDatabaseError, RestError, singleObjectError } from './errors.ts'
 import {
   columnOf, loadTable, nonNegativeInt, orderClause, Params, quoteIdent, selectList, tableRef, whereClause,
   type TableInfo,
 } from './query.ts'
+import { readRestJson, requestOptions, sendRestJson, type RequestOptions } from './request.ts'
 
 /**
  * A small PostgREST-compatible subset at `/rest/v1/<table>`, enough for `@supabase/supabase-js`'s
@@ -33,7 +35,7 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     if (url.pathname !== '/rest/v1' && !url.pathname.startsWith('/rest/v1/')) return false
-    setCorsHeaders(req, res)
+    applyCors(res)
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { 'Content-Length': '0' }).end()
       return true
@@ -44,36 +46,22 @@ export function createRestHandler(ctx: RestContext): (req: IncomingMessage, res:
     } catch (error) {
       const rest = fromDatabaseError(error)
       if (rest.status >= 500) console.error('[realtime-local] REST error', error)
-      sendJson(res, rest.status, JSON.stringify(rest.body))
+      sendRestJson(res, rest.status, JSON.stringify(rest.body))
     }
     return true
   }
 }
 
-const MAX_BODY_BYTES = 16 * 1024 * 1024
-const OBJECT_MEDIA_TYPE = 'application/vnd.pgrst.object+json'
-
-function setCorsHeaders(req: IncomingMessage, res: ServerResponse): void {
-  res.setHeader('Access-Control-Allow-Origin', '*')
-  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PATCH, DELETE, OPTIONS')
-  const asked = req.headers['access-control-request-headers']
-  res.setHeader(
-    'Access-Control-Allow-Headers',
-    asked ?? 'authorization, x-client-info, apikey, content-type, prefer, accept-profile, content-profile, range, x-supabase-api-version',
-  )
-  res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Location, Location, Preference-Applied')
-  res.setHeader('Access-Control-Max-Age', '86400')
-}
 
 async function authorize(verifier: JwtVerifier, req: IncomingMessage, url: URL): Promise<void> {
-  const apikey = header(req, 'apikey') ?? url.searchParams.get('apikey')
-  const bearer = /^Bearer\s+(.+)$/i.exec(header(req, 'authorization') ?? '')?.[1]
-  if (!apikey && !bearer) {
+  const apikey = headerValue(req, 'apikey') ?? url.searchParams.get('apikey')
+  const token = bearer(req)
+  if (!apikey && !token) {
     throw new RestError(401, 'PGRST302', 'No API key found in request', null, 'No `apikey` request header or url param was found.')
   }
-  for (const token of [apikey, bearer]) {
-    if (!token) continue
-    const result = await verifier.verify(token)
+  for (const candidate of [apikey, token]) {
+    if (!candidate) continue
+    const result = await verifier.verify(candidate)
     if (!result.ok) {
       if (result.error.kind === 'expired') throw new RestError(401, 'PGRST303', 'JWT expired')
       throw new RestError(401, 'PGRST301', result.error.message)
@@ -85,11 +73,11 @@ async function route(db: LocalDatabase, req: IncomingMessage, res: ServerRespons
   const segments = url.pathname.slice('/rest/v1'.length).split('/').filter(Boolean).map(decodeURIComponent)
   const method = req.method ?? 'GET'
   const read = method === 'GET' || method === 'HEAD'
-  const schema = header(req, read ? 'accept-profile' : 'content-profile') ?? 'public'
+  const schema = headerValue(req, read ? 'accept-profile' : 'content-profile') ?? 'public'
   await checkSchema(db, schema)
   if (segments.length === 0) {
     if (!read) throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
-    return sendJson(res, 200, await openApi(db, schema), method === 'HEAD')
+    return sendRestJson(res, 200, await openApi(db, schema), method === 'HEAD')
   }
   if (segments[0] === 'rpc') {
     throw new RestError(404, 'PGRST202', `Could not find the function ${schema}.${segments[1] ?? ''} in the schema cache`, null, 'RPC is not supported by the local server')
@@ -103,42 +91,15 @@ async function route(db: LocalDatabase, req: IncomingMessage, res: ServerRespons
   switch (method) {
     case 'GET':
     case 'HEAD':
-      return readRows(db, res, table, url.searchParams, options, method === 'HEAD', header(req, 'range'))
+      return readRows(db, res, table, url.searchParams, options, method === 'HEAD', headerValue(req, 'range'))
     case 'POST':
-      return insertRows(db, res, table, url.searchParams, options, await readJson(req))
+      return insertRows(db, res, table, url.searchParams, options, await readRestJson(req))
     case 'PATCH':
-      return updateRows(db, res, table, url.searchParams, options, await readJson(req))
+      return updateRows(db, res, table, url.searchParams, options, await readRestJson(req))
     case 'DELETE':
       return deleteRows(db, res, table, url.searchParams, options)
     default:
       throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
-  }
-}
-
-interface RequestOptions {
-  single: boolean
-  stripNulls: boolean
-  representation: boolean
-  count: boolean
-  missingDefault: boolean
-  resolution: 'merge' | 'ignore' | null
-}
-
-function requestOptions(req: IncomingMessage): RequestOptions {
-  const accept = header(req, 'accept') ?? ''
-  const prefer = new Map<string, string>()
-  for (const token of (header(req, 'prefer') ?? '').split(',')) {
-    const [key, value = ''] = token.trim().split('=')
-    if (key) prefer.set(key, value)
-  }
-  const resolution = prefer.get('resolution')
-  return {
-    single: accept.includes(OBJECT_MEDIA_TYPE),
-    stripNulls: accept.includes('nulls=stripped'),
-    representation: prefer.get('return') === 'representation',
-    count: ['exact', 'planned', 'estimated'].includes(prefer.get('count') ?? ''),
-    missingDefault: prefer.get('missing') === 'default',
-    resolution: resolution === 'merge-duplicates' ? 'merge' : resolution === 'ignore-duplicates' ? 'ignore' : null,
   }
 }
 
@@ -168,7 +129,7 @@ async function readRows(
   const count = options.count ? Number(rows[0].total) : null
   res.setHeader('Content-Range', `${n ? `${offset}-${offset + n - 1}` : '*'}/${count ?? '*'}`)
   if (options.single && n !== 1) throw singleObjectError(n)
-  sendJson(res, 200, options.single ? firstElement(body) : body, head, options.single)
+  sendRestJson(res, 200, options.single ? firstElement(body) : body, head, options.single)
 }
 
 async function insertRows(
@@ -263,7 +224,7 @@ async function sendMutation(
     res.writeHead(status === 201 ? 201 : 204, { 'Content-Length': '0' }).end()
     return
   }
-  sendJson(res, status, options.single ? firstElement(rows[0].body ?? '[]') : (rows[0].body ?? '[]'), false, options.single)
+  sendRestJson(res, status, options.single ? firstElement(rows[0].body ?? '[]') : (rows[0].body ?? '[]'), false, options.single)
 }
 
 function aggregate(options: RequestOptions): string {
@@ -295,33 +256,4 @@ async function openApi(db: LocalDatabase, schema: string): Promise<string> {
   )
   const paths = Object.fromEntries(rows.map((r) => [`/${r.name}`, {}]))
   return JSON.stringify({ swagger: '2.0', info: { title: 'shared-realtime local REST (PostgREST subset)', version: '0.1.0' }, paths })
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new RestError(413, 'PGRST413', 'Payload Too Large')
-    chunks.push(chunk as Buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new RestError(400, 'PGRST102', 'Empty or invalid json')
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: string, head = false, object = false): void {
-  res.writeHead(status, {
-    'Content-Type': `${object ? OBJECT_MEDIA_TYPE : 'application/json'}; charset=utf-8`,
-    'Content-Length': Buffer.byteLength(body),
-  })
-  res.end(head ? undefined : body)
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value[0] : value
 }

@@ -91,11 +91,6 @@ export class ChannelGroup {
     return this.#subs.size > 0 || this.#leave.pending || this.#deps.outbox.hasPending()
   }
 
-  /** Pushes awaiting an answer (direct sends and outbox entries). */
-  get inFlight(): number {
-    return this.#publisher.inFlight
-  }
-
   has(subscriptionId: string): boolean {
     return this.#subs.has(subscriptionId)
   }

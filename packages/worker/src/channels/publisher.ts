@@ -90,7 +90,8 @@ export class Publisher {
       return errorPayload('rate-limited', `more than ${limits.eventsPerSecond} events per second (limits.eventsPerSecond); slow down`, true)
     }
     if (wait > 0) await new Promise<void>((resolve) => deps.clock.setTimeout(resolve, wait))
-    if (!deps.canPush()) return this.#queue(entry)
+    // What was queued while this send waited for its slot goes first.
+    if (!deps.canPush() || deps.outbox.hasPending()) return this.#queue(entry)
     this.#echo(entry)
     const status = await this.#push(entry)
     if (status === 'ok') return 'ok'

@@ -36,10 +36,6 @@ export class OutboxDrain {
     this.#pace = new Timeout(host.clock)
   }
 
-  get inFlight(): number {
-    return this.#inFlight.size
-  }
-
   /** Fills the window with the next entries, in order. Safe to call at any time. */
   run(): void {
     const host = this.#host

@@ -1,8 +1,8 @@
 /** Delivery options on their own (fake timers): transform, batch, debounce, throttle, enabled, validation. */
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
-import { createDelivery, validateDeliveryOptions, type Delivered } from '../src/delivery/index.ts'
-import { RealtimeError } from '../src/errors.ts'
-import type { PostgresChangesPayload, SharedChannel, SharedRealtime } from '../src/index.ts'
+import { createDelivery, validateDeliveryOptions, type Delivered } from '../../src/delivery/index.ts'
+import { RealtimeError } from '../../src/errors.ts'
+import type { PostgresChangesPayload, SharedChannel, SharedRealtime } from '../../src/index.ts'
 
 beforeEach(() => {
   vi.useFakeTimers()

@@ -2,27 +2,34 @@
  * Calls into the hub with a deadline. Comlink has no timeouts, and a call to a killed worker never
  * settles (browser-platform.md §9): every call here rejects with a typed `timeout` instead of hanging.
  */
-import type { Result } from '@shared-realtime/worker/protocol'
-import { RealtimeError } from './errors.ts'
+import type { Clock, Result } from '@shared-realtime/worker/protocol'
+import { RealtimeError } from '../errors.ts'
 
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Settles with `promise`, or rejects with a `timeout` RealtimeError after `ms` on `clock`; the timer is
+ * cleared either way, and any other rejection becomes a RealtimeError.
+ * @example
+ * const reply = await withTimeout(clock, remote.ping(), 5_000, 'hub check')
+ */
+export function withTimeout<T>(clock: Clock, promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       reject(RealtimeError.of('timeout', `${what} got no answer from the shared worker within ${ms} ms`, true))
     }, ms)
     promise.then(
       (value) => {
-        clearTimeout(timer)
+        clock.clearTimeout(timer)
         resolve(value)
       },
       (error) => {
-        clearTimeout(timer)
+        clock.clearTimeout(timer)
         reject(toRealtimeError(error, what))
       },
     )
   })
 }
 
+/** A hub method's `Result` as a value, or its error payload rebuilt into a RealtimeError and thrown. */
 export function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value
   throw new RealtimeError(result.error)

@@ -3,9 +3,10 @@
  * inject faults. Loopback peers only, `Authorization: Bearer <service_role key>`, JSON in and out.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { RealtimeEngine } from './realtime/engine.ts'
-import { checkLimit, type Limits } from './realtime/limits.ts'
-import { bearer, isLoopback, readJson, sendJson } from './http-util.ts'
+import { bearer, isLoopback, readJson, sendJson } from '../http.ts'
+import type { RealtimeEngine } from '../realtime/engine.ts'
+import { checkLimit, type Limits } from '../realtime/limits.ts'
+import type { Session } from '../realtime/session.ts'
 
 type Body = Record<string, unknown>
 type Handler = (body: Body) => Promise<unknown> | unknown
@@ -31,7 +32,7 @@ function durationOf(body: Body, name = 'ms'): number {
  * @example
  * curl -X POST http://127.0.0.1:54321/_dev/drop -H "Authorization: Bearer $SERVICE_ROLE_KEY" -d '{"code":1012}'
  */
-export function createControlApi(engine: RealtimeEngine) {
+export function createControlApi(engine: RealtimeEngine<Session>) {
   const now = () => engine.clock.now()
   const post: Record<string, Handler> = {
     reset: () => {

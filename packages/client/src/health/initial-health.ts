@@ -1,4 +1,4 @@
-import type { ConnectionStatus, HealthSnapshot } from '@shared-realtime/worker/protocol'
+import { systemClock, type ConnectionStatus, type HealthSnapshot } from '@shared-realtime/worker/protocol'
 
 /**
  * The health snapshot before the hub answered (or, with `status: 'idle'`, of a client that does not
@@ -8,7 +8,7 @@ import type { ConnectionStatus, HealthSnapshot } from '@shared-realtime/worker/p
  */
 export function initialHealth(
   options: HealthSnapshot['options'],
-  { status = 'connecting', reason = 'waiting for the shared worker', at = Date.now() }: { status?: ConnectionStatus; reason?: string; at?: number } = {},
+  { status = 'connecting', reason = 'waiting for the shared worker', at = systemClock.now() }: { status?: ConnectionStatus; reason?: string; at?: number } = {},
 ): HealthSnapshot {
   return {
     status,

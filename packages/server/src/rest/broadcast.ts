@@ -3,9 +3,10 @@
  * realtime-js's REST fallback and `httpSend()` call them (realtime-protocol.md §14). Both answer 202.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { authorizeWrite, emptyPolicies } from './db/authorization.ts'
-import type { BroadcastEncoding, RealtimeEngine } from './realtime/engine.ts'
-import { bearer, readBody, sendJson } from './http-util.ts'
+import { authorizeWrite, emptyPolicies } from '../db/authorization.ts'
+import { bearer, headerValue, readBody, sendJson } from '../http.ts'
+import { roomKeyOf } from '../realtime/channel.ts'
+import type { BroadcastEncoding, RealtimeEngine } from '../realtime/engine.ts'
 
 const SINGLE_PATH = /^\/realtime\/v1\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/
 const BATCH_PATH = '/realtime/v1/api/broadcast'
@@ -31,8 +32,7 @@ export function createBroadcastHandler(engine: RealtimeEngine) {
     const single = SINGLE_PATH.exec(url.pathname)
     if (!single && url.pathname !== BATCH_PATH) return sendJson(res, 404, { error: `not found: ${url.pathname}` })
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' })
-    const header = req.headers.apikey
-    const key = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('apikey') ?? bearer(req)
+    const key = headerValue(req, 'apikey') ?? url.searchParams.get('apikey') ?? bearer(req)
     const apiKey = await verify(key)
     if (!apiKey.ok) return sendJson(res, 401, { error: apiKey.error.message })
     // The user token (Authorization) decides private-channel access; the API key alone otherwise.
@@ -63,8 +63,8 @@ export function createBroadcastHandler(engine: RealtimeEngine) {
     for (const m of parsed.messages) {
       if (m.private && !(await mayWrite(m.topic))) continue
       const topic = `realtime:${m.topic}`
-      engine.events.add()
-      engine.broadcast(`${m.private ? 'private' : 'public'}:${topic}`, topic, m.event, m.payload ?? {}, null, m.encoding)
+      engine.quotas.countEvent()
+      engine.broadcast(roomKeyOf(topic, m.private), topic, m.event, m.payload ?? {}, null, m.encoding)
     }
     sendJson(res, 202, undefined)
   }

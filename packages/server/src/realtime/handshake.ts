@@ -5,10 +5,12 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { WebSocketServer } from 'ws'
-import { sleep } from './clock.ts'
-import { SUPPORTED_VSN, type Vsn } from './realtime/codec.ts'
-import type { RealtimeEngine } from './realtime/engine.ts'
-import { Session } from './realtime/session.ts'
+import { sleep } from '../clock.ts'
+import { isRefusing } from '../dev/faults.ts'
+import { headerValue } from '../http.ts'
+import { SUPPORTED_VSN, type Vsn } from './codec.ts'
+import type { RealtimeEngine } from './engine.ts'
+import { Session } from './session.ts'
 
 /** Query parameter that exempts a socket from the control API's faults (drop, stall, refuse, latency, expire-tokens). */
 export const FAULT_EXEMPT_PARAM = 'dev_fault_exempt'
@@ -24,7 +26,7 @@ const STATUS_TEXT: Record<number, string> = {
 }
 
 export interface UpgradeHandlerOptions {
-  engine: RealtimeEngine
+  engine: RealtimeEngine<Session>
   wss: WebSocketServer
   /** The real server sleeps 2000 ms before answering a refused handshake. */
   connectErrorDelayMs: number
@@ -47,17 +49,16 @@ export function createUpgradeHandler({ engine, wss, connectErrorDelayMs }: Upgra
     if (!WEBSOCKET_PATHS.includes(url.pathname)) return refuse(404)
     // A socket opened with `dev_fault_exempt=1` (a test's observer) is untouched by injected faults.
     const exempt = url.searchParams.get(FAULT_EXEMPT_PARAM) === '1'
-    if (!exempt && engine.clock.now() < engine.faults.refuseUntil) return refuse(503)
+    if (!exempt && isRefusing(engine.faults, engine.clock.now())) return refuse(503)
     const vsn = url.searchParams.get('vsn') ?? '1.0.0'
     if (!(SUPPORTED_VSN as readonly string[]).includes(vsn)) return refuse(403)
     // The header wins over the query parameter.
-    const header = req.headers['x-api-key']
-    const key = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('apikey')
+    const key = headerValue(req, 'x-api-key') ?? url.searchParams.get('apikey')
     const verified = await engine.verifier.verify(key, engine.clock.now())
     if (!verified.ok) return refuse(401, verified.error.message)
     const limits = engine.limits
     if (engine.concurrentUsers() >= limits.maxConcurrentUsers) return refuse(429, 'Too many connected users')
-    if (engine.joins.rate() > limits.maxJoinsPerSecond) return refuse(429, 'Too many joins per second')
+    if (engine.quotas.overJoinRate()) return refuse(429, 'Too many joins per second')
     if (socket.destroyed) return
     wss.handleUpgrade(req, socket, head, (ws) => {
       new Session(engine, ws, vsn as Vsn, String(key), { faultExempt: exempt })
