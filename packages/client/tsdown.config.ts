@@ -12,6 +12,29 @@ const workerUrlInDist = {
   },
 }
 
+/**
+ * realtime-js modules the hub never calls, replaced by what the worker build needs of them (the worker
+ * file's size budget, issue #11). Only the self-contained worker uses this; source and tests keep the
+ * real modules.
+ * - `lib/websocket-factory`: finds a WebSocket on Node, Deno, Bun and edge runtimes; a SharedWorker
+ *   always has the global one.
+ * - `RealtimePostgresFilterBuilder`: the builder objects of `postgresChangesFilter()`; a tab's request
+ *   reaches the hub by structured clone, which keeps no methods, and the hub validates filters as
+ *   strings (packages/worker/src/input/validate.ts), so the `instanceof` check never matches.
+ */
+const WORKER_STUBS: Record<string, string> = {
+  '/@supabase/realtime-js/dist/module/lib/websocket-factory.js': 'export default { getWebSocketConstructor: () => WebSocket }',
+  '/@supabase/realtime-js/dist/module/RealtimePostgresFilterBuilder.js':
+    'export class RealtimePostgresFilterBuilder {}\nexport function postgresChangesFilter() { throw new Error("postgresChangesFilter is not available in the shared worker") }',
+}
+const hubNeverCalls = {
+  name: 'shared-realtime:hub-never-calls',
+  load(id: string) {
+    const stub = Object.entries(WORKER_STUBS).find(([suffix]) => id.replaceAll('\\', '/').endsWith(suffix))
+    return stub ? { code: stub[1], map: null } : null
+  },
+}
+
 export default defineConfig([
   libraryBuild({
     entry: { index: 'src/index.ts' },
@@ -20,5 +43,5 @@ export default defineConfig([
     inline: [/^@shared-realtime\/worker/],
     plugins: [workerUrlInDist],
   }),
-  selfContainedWorker({ 'shared-worker': 'src/shared-worker.ts' }),
+  selfContainedWorker({ 'shared-worker': 'src/shared-worker.ts' }, [hubNeverCalls]),
 ])
