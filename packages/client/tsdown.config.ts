@@ -13,9 +13,9 @@ const workerUrlInDist = {
 }
 
 /**
- * realtime-js modules the hub never calls, replaced by what the worker build needs of them (the worker
- * file's size budget, issue #11). Only the self-contained worker uses this; source and tests keep the
- * real modules.
+ * Dependency code the hub never calls, replaced by what the worker build needs of it (the worker file's
+ * size budget, issue #11). Only the self-contained worker uses this; source, tests and the in-page
+ * fallback keep the real modules. A renamed module only makes the file bigger again: size-limit fails.
  * - `lib/websocket-factory`: finds a WebSocket on Node, Deno, Bun and edge runtimes; a SharedWorker
  *   always has the global one.
  * - `RealtimePostgresFilterBuilder`: the builder objects of `postgresChangesFilter()`; a tab's request
