@@ -46,7 +46,7 @@ export function libraryBuild(options: LibraryBuildOptions): UserConfig {
  * A worker script that a browser loads by URL: nothing can be imported from it, so every dependency
  * is inlined and the file is minified. No declarations (it has no exports).
  */
-export function selfContainedWorker(entry: Record<string, string>): UserConfig {
+export function selfContainedWorker(entry: Record<string, string>, plugins?: UserConfig['plugins']): UserConfig {
   return {
     entry,
     format: 'esm',
@@ -58,6 +58,7 @@ export function selfContainedWorker(entry: Record<string, string>): UserConfig {
     minify: true,
     dts: true,
     deps: { alwaysBundle: [/.*/], onlyBundle: false },
+    plugins,
     publint: false,
   }
 }

@@ -12,6 +12,41 @@ const workerUrlInDist = {
   },
 }
 
+/**
+ * Dependency code the hub never calls, replaced by what the worker build needs of it (the worker file's
+ * size budget, issue #11). Only the self-contained worker uses this; source, tests and the in-page
+ * fallback keep the real modules. A renamed module only makes the file bigger again: size-limit fails.
+ * - `lib/websocket-factory`: finds a WebSocket on Node, Deno, Bun and edge runtimes; a SharedWorker
+ *   always has the global one.
+ * - `RealtimePostgresFilterBuilder`: the builder objects of `postgresChangesFilter()`; a tab's request
+ *   reaches the hub by structured clone, which keeps no methods, and the hub validates filters as
+ *   strings (packages/worker/src/input/validate.ts), so the `instanceof` check never matches.
+ * - phoenix's `LongPoll` transport: phoenix falls back to it only without a WebSocket or with
+ *   `longPollFallbackMs`, which realtime-js never sets; the class stays, throwing if ever constructed.
+ */
+const WORKER_STUBS: Record<string, string> = {
+  '/@supabase/realtime-js/dist/module/lib/websocket-factory.js': 'export default { getWebSocketConstructor: () => WebSocket }',
+  '/@supabase/realtime-js/dist/module/RealtimePostgresFilterBuilder.js':
+    'export class RealtimePostgresFilterBuilder {}\nexport function postgresChangesFilter() { throw new Error("postgresChangesFilter is not available in the shared worker") }',
+}
+const PHOENIX = '/@supabase/phoenix/priv/static/phoenix.mjs'
+const LONG_POLL = { from: 'var LongPoll = class {', to: 'var Presence = class' }
+const hubNeverCalls = {
+  name: 'shared-realtime:hub-never-calls',
+  load(id: string) {
+    const stub = Object.entries(WORKER_STUBS).find(([suffix]) => id.replaceAll('\\', '/').endsWith(suffix))
+    return stub ? { code: stub[1], map: null } : null
+  },
+  transform(code: string, id: string) {
+    if (!id.replaceAll('\\', '/').endsWith(PHOENIX)) return null
+    const from = code.indexOf(LONG_POLL.from)
+    const to = code.indexOf(LONG_POLL.to, from)
+    if (from < 0 || to < 0) throw new Error(`${PHOENIX} no longer has the LongPoll class this build leaves out`)
+    const stub = 'var LongPoll = class {\n  constructor() {\n    throw new Error("LongPoll is not available in the shared worker");\n  }\n};\n'
+    return { code: code.slice(0, from) + stub + code.slice(to), map: null }
+  },
+}
+
 export default defineConfig([
   libraryBuild({
     entry: { index: 'src/index.ts' },
@@ -20,5 +55,5 @@ export default defineConfig([
     inline: [/^@shared-realtime\/worker/],
     plugins: [workerUrlInDist],
   }),
-  selfContainedWorker({ 'shared-worker': 'src/shared-worker.ts' }),
+  selfContainedWorker({ 'shared-worker': 'src/shared-worker.ts' }, [hubNeverCalls]),
 ])

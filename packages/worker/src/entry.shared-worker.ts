@@ -3,8 +3,8 @@
  * top level: Chrome can fire `connect` before a module worker finishes initialising (browser-platform.md §1).
  */
 import { createHub } from './hub.ts'
-import { createIdbOutboxStore } from './outbox-store-idb.ts'
-import { createWebLocksLiveness, manualLiveness } from './liveness.ts'
+import { createIdbOutboxStore } from './outbox/outbox-store-idb.ts'
+import { createWebLocksLiveness, manualLiveness } from './tabs/liveness.ts'
 import { hubLifetimeLockName } from './protocol/names.ts'
 
 interface SharedWorkerScope {

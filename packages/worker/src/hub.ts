@@ -5,23 +5,20 @@
  */
 import * as Comlink from 'comlink'
 import { systemClock, Timeout, type Clock, type Random } from './clock.ts'
-import { SocketHub } from './socket-hub.ts'
-import { checkAlertRules } from './alerts.ts'
-import { TabSession } from './tab-session.ts'
-import { FlushScheduler, type ZeroDelay } from './flush-scheduler.ts'
-import { createMemoryOutboxStore, type OutboxStore } from './outbox.ts'
-import { manualLiveness, type Liveness } from './liveness.ts'
-import { validateBindings, validateBroadcast, validateSubscribeRequest, validateToken } from './protocol/validate.ts'
-import { describeReason, errorPayload, type RealtimeErrorPayload } from './protocol/errors.ts'
-import { resolveHubOptions, validateHubOptions } from './protocol/options.ts'
+import { SocketHub } from './socket/socket-hub.ts'
+import { checkAlertRules } from './health/alerts.ts'
+import { TabSession } from './tabs/tab-session.ts'
+import { FlushScheduler, type ZeroDelay } from './tabs/flush-scheduler.ts'
+import { manualLiveness, type Liveness } from './tabs/liveness.ts'
+import { createMemoryOutboxStore } from './outbox/outbox-store-memory.ts'
+import type { OutboxStore } from './outbox/outbox-entry.ts'
+import { validateBindings, validateBroadcast, validateSubscribeRequest, validateToken } from './input/validate.ts'
+import { resolveHubOptions, validateHubOptions } from './input/hub-options.ts'
+import { describeReason } from './reasons.ts'
+import { errorPayload, type RealtimeErrorPayload } from './protocol/errors.ts'
 import type { HealthSnapshot } from './protocol/health.ts'
-import {
-  PROTOCOL_VERSION,
-  type HubPortApi,
-  type Result,
-  type TabHello,
-} from './protocol/wire.ts'
-import type { DeliveryPort } from './protocol/delivery.ts'
+import { PROTOCOL_VERSION, type HubPortApi, type Result, type TabHello } from './protocol/wire.ts'
+import type { DeliveryPort } from './protocol/delivery-port.ts'
 import { projectKey } from './protocol/names.ts'
 
 export interface HubEnvironment {
@@ -97,8 +94,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
   }
 
   function pushHealth(hub: SocketHub): void {
-    const health = hub.health()
-    for (const tab of hub.tabs) tab.push({ type: 'hub/health', health })
+    hub.tabs.pushAll({ type: 'hub/health', health: hub.health() })
   }
 
   function connect(endpoint: Comlink.Endpoint): void {
@@ -190,7 +186,8 @@ export function createHub(env: HubEnvironment = {}): Hub {
         }),
       send: (subscriptionId, message, options) =>
         guard(async (hub) => {
-          const invalid = validateBroadcast(message, options, hub.options.limits)
+          // The payload's size is checked where it is serialised, once (channels/publisher.ts).
+          const invalid = validateBroadcast(message, options)
           if (invalid) return fail(invalid)
           const status = await hub.send(subscriptionId, message, options)
           return typeof status === 'string' ? ok(status) : fail(status)

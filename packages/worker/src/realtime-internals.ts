@@ -1,7 +1,8 @@
 /**
  * The one place that reaches inside supabase-js's RealtimeClient (fields marked @internal, stable
  * across 2.1xx). The hub needs them to guard the client's known defects (realtime-protocol.md §15):
- * its own reconnect and rejoin timers, ping for round trips, and removing superseded channels.
+ * its own reconnect and rejoin timers, ping for round trips, removing superseded channels, and
+ * counting the bytes of each frame. Nothing else in the package touches these fields.
  */
 import type { RealtimeChannel, RealtimeClient } from '@supabase/realtime-js'
 
@@ -33,6 +34,23 @@ export function phoenixSocketOf(client: RealtimeClient): PhoenixSocket {
 
 export function phoenixChannelOf(channel: RealtimeChannel): PhoenixChannel {
   return (channel as unknown as { channelAdapter: { getChannel(): PhoenixChannel } }).channelAdapter.getChannel()
+}
+
+/** The hub owns the retry schedule (jitter, breaker): phoenix's own reconnect timer must never fire. */
+export function disableReconnectTimer(client: RealtimeClient): void {
+  phoenixSocketOf(client).reconnectTimer.scheduleTimeout = () => {}
+}
+
+/** The hub schedules rejoins itself (jitter, refusal classes): phoenix's own rejoin timer must stay idle (§15.9). */
+export function disableRejoinTimer(channel: RealtimeChannel): void {
+  phoenixChannelOf(channel).rejoinTimer.scheduleTimeout = () => {}
+}
+
+/** Tears a channel instance down and forgets it in the client and its socket (a superseded join). */
+export function removeChannel(client: RealtimeClient, channel: RealtimeChannel): void {
+  channel.teardown()
+  phoenixSocketOf(client).remove(phoenixChannelOf(channel))
+  client.channels = client.channels.filter((c) => c !== channel)
 }
 
 function frameSize(data: unknown): number {

@@ -6,7 +6,7 @@ import type { RealtimeErrorPayload } from './errors.ts'
 import type { HubOptions } from './options.ts'
 import type { HealthSnapshot } from './health.ts'
 import type { Alert, AlertRule, Finding, PerformanceMetrics } from './metrics.ts'
-import type { DeliveryPort, EncodedPayload } from './delivery.ts'
+import type { DeliveryPort, EncodedPayload } from './delivery-port.ts'
 
 /** Bumped on any incompatible change; part of the SharedWorker's name so old and new never share a hub. */
 export const PROTOCOL_VERSION = 2

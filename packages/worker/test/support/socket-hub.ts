@@ -1,11 +1,12 @@
 /** Builds a SocketHub on a FakeSocket with one tab whose deliveries are recorded. */
-import { SocketHub } from '../../src/socket-hub.ts'
-import { TabSession } from '../../src/tab-session.ts'
-import { createMemoryOutboxStore } from '../../src/outbox.ts'
-import { resolveHubOptions, type HubOptions } from '../../src/protocol/options.ts'
+import { SocketHub } from '../../src/socket/socket-hub.ts'
+import { TabSession } from '../../src/tabs/tab-session.ts'
+import { createMemoryOutboxStore } from '../../src/outbox/outbox-store-memory.ts'
+import { resolveHubOptions } from '../../src/input/hub-options.ts'
+import type { HubOptions } from '../../src/protocol/options.ts'
 import { systemClock } from '../../src/clock.ts'
 import type { TabEvent } from '../../src/protocol/wire.ts'
-import type { DeliveryFrame, DeliveryPort } from '../../src/protocol/delivery.ts'
+import type { DeliveryFrame, DeliveryPort } from '../../src/protocol/delivery-port.ts'
 import { FakeSocket } from './fake-socket.ts'
 
 /** A delivery port that records every event the hub posts and acknowledges every batch it is asked to. */
