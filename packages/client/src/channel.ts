@@ -48,7 +48,6 @@ export interface ChannelHost {
   track(subscriptionId: string, payload: Record<string, unknown>): Promise<SendStatus>
   untrack(subscriptionId: string): Promise<SendStatus>
   forget(channel: SharedChannel): void
-  maxPayloadBytes(): number
   /** A delivery failed in this tab (a throwing `transform` without `onError`): shown as the health's lastError. */
   reportError(error: RealtimeError): void
 }
@@ -177,7 +176,8 @@ export class SharedChannel {
 
   async send(message: { type: 'broadcast'; event: string; payload?: unknown }, options: { ttlMs?: number } = {}): Promise<SendStatus> {
     if (this.#host.closed) throw RealtimeError.of('closed', 'send() after close(): create a new client')
-    const invalid = validateBroadcast(message, options, { maxPayloadBytes: this.#host.maxPayloadBytes() })
+    // Shape only: the hub checks the size while it serialises the payload, once per send.
+    const invalid = validateBroadcast(message, options)
     if (invalid) throw new RealtimeError(invalid)
     if (!this.#subscriptionId || this.#state === 'closed') {
       throw RealtimeError.of('invalid-argument', `send() on ${this.topic} before subscribe(): subscribe first so the message has a channel to go to`)

@@ -258,10 +258,6 @@ export class SharedRealtime implements ChannelHost {
     return `${this.tabId.slice(0, 8)}-${(++this.#idCounter).toString(36)}-${crypto.randomUUID().slice(0, 8)}`
   }
 
-  maxPayloadBytes(): number {
-    return this.#health.snapshot.options.limits.maxPayloadBytes
-  }
-
   async join(channel: SharedChannel, request: SubscribeRequest): Promise<void> {
     this.#channels.joined(request.subscriptionId, channel)
     await this.#hub.call('subscribe()', (api) => api.subscribe(request))

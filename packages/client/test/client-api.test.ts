@@ -158,6 +158,26 @@ describe('delivery options on the real hub', () => {
   })
 })
 
+describe('send()', () => {
+  it('refuses a payload over limits.maxPayloadBytes at the call, with a typed error, and sends nothing', async () => {
+    handle = setupHub(server)
+    const tab = handle.openTab({ limits: { maxPayloadBytes: 100 } })
+    const other = handle.openTab()
+    const got: unknown[] = []
+    await subscribed(other.channel('size').on('broadcast', { event: '*' }, (m) => got.push(m.payload)))
+    const ch = tab.channel('size')
+    await subscribed(ch)
+    await expect(ch.send({ type: 'broadcast', event: 'big', payload: { text: 'x'.repeat(200) } })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringContaining('over the 100-byte limit'),
+    })
+    // A small one after it is the barrier: once it has arrived, the big one would have too.
+    expect(await ch.send({ type: 'broadcast', event: 'small', payload: { text: 'ok' } })).toBe('ok')
+    await eventually(() => got.length === 1, { what: 'the small message in the other tab' })
+    expect(got).toEqual([{ text: 'ok' }])
+  })
+})
+
 describe('metrics, diagnostics and alerts', () => {
   it('reports counters, delivery latency measured in the tab, and findings', async () => {
     handle = setupHub(server)

@@ -19,7 +19,6 @@ export function stubHost(): ChannelHost & { joined: unknown[]; reported: Realtim
     track: async () => 'ok',
     untrack: async () => 'ok',
     forget: () => {},
-    maxPayloadBytes: () => 1000,
     reportError: (error) => void reported.push(error),
   }
 }

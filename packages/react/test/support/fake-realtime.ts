@@ -52,7 +52,6 @@ export function createFakeRealtime(): FakeRealtime {
       return 'ok'
     },
     forget: (channel) => void (channels.get(channel.subTopic) === channel && channels.delete(channel.subTopic)),
-    maxPayloadBytes: () => 100_000,
     reportError: (error) => void reported.push(error),
   }
   const fake: FakeRealtime = {
