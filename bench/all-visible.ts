@@ -6,7 +6,7 @@ import type { Browser, Page } from '@playwright/test'
 import type { createServer } from '../packages/server/src/index.ts'
 import { createDevApi } from '../test-support/dev-api.ts'
 import { BURN_500_MS, cpuSplit, findWorkerPid, processCpu, totalCpu } from './cpu.ts'
-import { attachWorker, collect, createSender, heapMb, latencySummary, openTab, percentile, sleep, subscribeTab, timeToFirstEvent, waitFor, workerHeapMb, type Mode } from './harness.ts'
+import { attachWorker, collect, createSender, heapMb, latencySummary, openTab, serverPerEvent, percentile, sleep, subscribeTab, timeToFirstEvent, waitFor, workerHeapMb, type Mode } from './harness.ts'
 import type { RunResult } from './types.ts'
 
 async function inWorker(browser: Browser, expression: string): Promise<void> {
@@ -64,7 +64,6 @@ export async function measureAllVisible(
     const after = await dev('stats')
     const latencies = (await collect(pages)).flat().sort((a, b) => a - b)
     const expected = sent * tabs
-    const perEvent = (counter: 'framesOut' | 'bytesOut' | 'messagesDelivered') => (after[counter] - before[counter]) / Math.max(1, sent)
 
     // Highest rate with no loss and p99 under 50 ms.
     let maxSustainedRate = 0
@@ -118,9 +117,7 @@ export async function measureAllVisible(
       joins: setup.joinsTotal,
       // The Node sender's own socket beats every 25 s; its share is small and the same in both modes.
       heartbeatsPerMinute: (afterRamp.heartbeats - before.heartbeats) / heartbeatMinutes,
-      framesPerEvent: perEvent('framesOut'),
-      bytesPerEvent: perEvent('bytesOut'),
-      deliveriesPerEvent: perEvent('messagesDelivered'),
+      ...serverPerEvent(before, after, sent),
       latency: latencySummary(latencies, expected - latencies.length),
       maxSustainedRate,
       firstEventMs,

@@ -38,6 +38,14 @@ export function latencySummary(sorted: number[], loss: number) {
   return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), loss: Math.max(0, loss) }
 }
 
+type ServerCounters = Record<'framesOut' | 'bytesOut' | 'messagesDelivered', number>
+
+/** What the server sent per event between two `/_dev/stats` readings (frames, bytes, deliveries). */
+export function serverPerEvent(before: ServerCounters, after: ServerCounters, sent: number) {
+  const per = (counter: keyof ServerCounters) => (after[counter] - before[counter]) / Math.max(1, sent)
+  return { framesPerEvent: per('framesOut'), bytesPerEvent: per('bytesOut'), deliveriesPerEvent: per('messagesDelivered') }
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export async function waitFor<T>(check: () => Promise<T | null | false> | T | null | false, timeoutMs: number, what: string): Promise<T> {

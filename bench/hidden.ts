@@ -8,7 +8,7 @@ import { launchRawChromium, type RawTab } from '../e2e/raw-chromium.ts'
 import type { createServer } from '../packages/server/src/index.ts'
 import { createDevApi } from '../test-support/dev-api.ts'
 import { BURN_500_MS, cpuSplit, findWorkerPid, processCpu, totalCpu } from './cpu.ts'
-import { callInPage, createSender, latencySummary, pageArgs, sleep, subscribeInPage, tabUrl, type Mode } from './harness.ts'
+import { callInPage, createSender, latencySummary, pageArgs, serverPerEvent, sleep, subscribeInPage, tabUrl, type Mode } from './harness.ts'
 import { NOT_MEASURED, type RunResult } from './types.ts'
 
 type Server = Awaited<ReturnType<typeof createServer>>
@@ -44,7 +44,6 @@ export async function measureHidden(server: Server, previewUrl: string, mode: Mo
     const latencies = (await pages[0].evaluate<number[]>('window.__lat')).sort((a, b) => a - b)
     const counts = await Promise.all(pages.map((t) => t.evaluate<number>('window.__count')))
     const split = cpuSplit(cpuBefore, cpuAfter, workerPid)
-    const perEvent = (counter: 'framesOut' | 'bytesOut' | 'messagesDelivered') => (after[counter] - before[counter]) / Math.max(1, sent)
     const result: RunResult = {
       scenario: 'hidden',
       mode,
@@ -52,9 +51,7 @@ export async function measureHidden(server: Server, previewUrl: string, mode: Mo
       sockets: before.sockets - 1,
       joins: before.joinsTotal,
       heartbeatsPerMinute: NOT_MEASURED,
-      framesPerEvent: perEvent('framesOut'),
-      bytesPerEvent: perEvent('bytesOut'),
-      deliveriesPerEvent: perEvent('messagesDelivered'),
+      ...serverPerEvent(before, after, sent),
       latency: latencySummary(latencies, sent * tabs - counts.reduce((a, b) => a + b, 0)),
       maxSustainedRate: NOT_MEASURED,
       firstEventMs: NOT_MEASURED,
