@@ -21,8 +21,7 @@ const workerUrlInDist = {
  * - `RealtimePostgresFilterBuilder`: the builder objects of `postgresChangesFilter()`; a tab's request
  *   reaches the hub by structured clone, which keeps no methods, and the hub validates filters as
  *   strings (packages/worker/src/input/validate.ts), so the `instanceof` check never matches.
- * - phoenix's `LongPoll` transport: phoenix falls back to it only without a WebSocket or with
- *   `longPollFallbackMs`, which realtime-js never sets; the class stays, throwing if ever constructed.
+ * - three parts of phoenix (below).
  */
 const WORKER_STUBS: Record<string, string> = {
   '/@supabase/realtime-js/dist/module/lib/websocket-factory.js': 'export default { getWebSocketConstructor: () => WebSocket }',
@@ -30,7 +29,38 @@ const WORKER_STUBS: Record<string, string> = {
     'export class RealtimePostgresFilterBuilder {}\nexport function postgresChangesFilter() { throw new Error("postgresChangesFilter is not available in the shared worker") }',
 }
 const PHOENIX = '/@supabase/phoenix/priv/static/phoenix.mjs'
-const LONG_POLL = { from: 'var LongPoll = class {', to: 'var Presence = class' }
+/**
+ * Parts of phoenix.mjs the hub never runs, each cut between two markers of its source (the build
+ * fails if a marker moves, rather than silently shipping a bigger file):
+ * - `Ajax` keeps only `serialize`/`appendParams`, which `Socket.endPointURL` uses; the requests are
+ *   LongPoll's.
+ * - `LongPoll`: phoenix falls back to it only without a WebSocket or with `longPollFallbackMs`, which
+ *   realtime-js never sets; the class stays, throwing if ever constructed.
+ * - phoenix's own serializer: realtime-js always passes its `encode`/`decode` to the Socket
+ *   (RealtimeClient's `_initializeOptions`), so phoenix's defaults are bound but never called.
+ */
+const PHOENIX_CUTS = [
+  { from: 'var Ajax = class {', to: '  static serialize(obj, parentKey) {', stub: 'var Ajax = class {\n' },
+  {
+    from: 'var LongPoll = class {',
+    to: 'var Presence = class',
+    stub: 'var LongPoll = class {\n  constructor() {\n    throw new Error("LongPoll is not available in the shared worker");\n  }\n};\n',
+  },
+  {
+    from: 'var serializer_default = {',
+    to: 'var Socket = class {',
+    stub: 'var serializer_default = {\n  encode() { throw new Error("phoenix serializer is not available in the shared worker") },\n  decode() { throw new Error("phoenix serializer is not available in the shared worker") }\n};\n',
+  },
+]
+function cutPhoenix(code: string): string {
+  for (const cut of PHOENIX_CUTS) {
+    const from = code.indexOf(cut.from)
+    const to = code.indexOf(cut.to, from)
+    if (from < 0 || to < 0) throw new Error(`${PHOENIX} no longer has the markers "${cut.from}" … "${cut.to}" this build cuts between`)
+    code = code.slice(0, from) + cut.stub + code.slice(to)
+  }
+  return code
+}
 const hubNeverCalls = {
   name: 'shared-realtime:hub-never-calls',
   load(id: string) {
@@ -39,11 +69,7 @@ const hubNeverCalls = {
   },
   transform(code: string, id: string) {
     if (!id.replaceAll('\\', '/').endsWith(PHOENIX)) return null
-    const from = code.indexOf(LONG_POLL.from)
-    const to = code.indexOf(LONG_POLL.to, from)
-    if (from < 0 || to < 0) throw new Error(`${PHOENIX} no longer has the LongPoll class this build leaves out`)
-    const stub = 'var LongPoll = class {\n  constructor() {\n    throw new Error("LongPoll is not available in the shared worker");\n  }\n};\n'
-    return { code: code.slice(0, from) + stub + code.slice(to), map: null }
+    return { code: cutPhoenix(code), map: null }
   },
 }
 
