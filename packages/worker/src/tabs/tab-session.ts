@@ -149,7 +149,7 @@ export class TabSession {
     const at = this.#now()
     const lost = new Set(events.flatMap((e) => (e.type === 'channel/event' ? [e.subscriptionId] : [])))
     this.dropped += events.length
-    for (const subscriptionId of lost) this.push({ type: 'channel/resync', subscriptionId, since: at, until: at, reason: 'undeliverable' })
+    for (const subscriptionId of lost) this.push({ type: 'channel/resync', subscriptionId, since: at, until: at, reason: 'undeliverable', replayed: 0, complete: false })
   }
 
   #acknowledged(seq: number): void {
@@ -159,7 +159,7 @@ export class TabSession {
       const since = this.#stalledSince
       this.#stalledSince = null
       for (const subscriptionId of this.subscriptions) {
-        this.push({ type: 'channel/resync', subscriptionId, since, until: this.#now(), reason: 'tab-stalled' })
+        this.push({ type: 'channel/resync', subscriptionId, since, until: this.#now(), reason: 'tab-stalled', replayed: 0, complete: false })
       }
     }
   }

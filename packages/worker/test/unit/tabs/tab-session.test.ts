@@ -98,7 +98,7 @@ describe('TabSession', () => {
     expect(tab.stalled).toBe(false)
     run()
     const resync = port.frames.at(-1)!.events[0]
-    expect(resync).toEqual({ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 6_000, reason: 'tab-stalled' })
+    expect(resync).toEqual({ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 6_000, reason: 'tab-stalled', replayed: 0, complete: false })
     tab.push(event(10))
     run()
     expect(port.frames.at(-1)!.events).toHaveLength(1)
@@ -127,7 +127,7 @@ describe('TabSession', () => {
     expect(tab.dropped).toBe(1)
     port.fail = false
     run()
-    expect(port.frames[0].events).toEqual([{ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 1_000, reason: 'undeliverable' }])
+    expect(port.frames[0].events).toEqual([{ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 1_000, reason: 'undeliverable', replayed: 0, complete: false }])
   })
 
   it('posts nothing after close and stops listening', () => {
