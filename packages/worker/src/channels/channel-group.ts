@@ -197,7 +197,11 @@ export class ChannelGroup {
     this.#markLost()
     if (status === 'CHANNEL_ERROR' && wasJoining && error?.cause && typeof error.cause === 'object' && !('code' in error.cause)) {
       // The server refused the join: `{reason: "Code: message"}`.
-      return this.#refused(classifyServerReason(describeReason(error.cause)))
+      const reason = classifyServerReason(describeReason(error.cause))
+      if (!this.#recovery.replayRefused(reason.message)) return this.#refused(reason)
+      // The replay the hub added failed on the server: rejoin without it rather than fail the channel.
+      this.#retire(false)
+      return this.#rejoinLater({ type: 'errored' })
     }
     // Unrequested phx_close: the system message before it says why (token expiry, rate limits).
     if (status === 'CLOSED') return this.#refused(classifyServerReason(this.#lastSystemError ?? 'channel closed by the server'))

@@ -21,8 +21,10 @@ export const REPLAY_LIMIT = 25
 export const CLOCK_SKEW_MARGIN_MS = 5_000
 /** Replayed rows follow the join reply at once: the replay is over after this long without one. */
 export const REPLAY_SETTLE_MS = 300
-/** Newest messages kept per topic (more than one replay, so a replay's overlap is recognised). */
+/** Newest messages kept per topic (more than one replay, so a replay's overlap is recognised)… */
 export const LOG_SIZE = 64
+/** …and at most this many characters of their JSON, so large payloads cannot pile up. */
+export const LOG_MAX_CHARS = 1_000_000
 
 export interface Logged {
   id: string
@@ -57,11 +59,16 @@ export function catchUpFrom(log: readonly { id: string }[], known: ReadonlySet<s
   return { start: 0, anchored: false }
 }
 
+const sizeOf = (m: Logged) => ('json' in m.payload ? m.payload.json.length : 0)
+
 export class Recovery {
   #deps: RecoveryDeps
   #log: Logged[] = []
   /** When the newest log entry arrived. */
   #at = 0
+  #chars = 0
+  /** The server could not replay: the next join goes without. */
+  #skip = false
   #owed = new Map<string, Owed>()
   /** The `since` of the replay the join in flight asked for. */
   #asked: number | null = null
@@ -96,7 +103,8 @@ export class Recovery {
   /** The `replay` the next join asks for: on a private channel with broadcast listeners that owes a catch-up. */
   replay(eligible: boolean): { since: number; limit: number } | undefined {
     const from = Math.min(...[...this.#owed.values()].map((o) => o.from))
-    this.#asked = eligible && this.#owed.size > 0 ? Math.floor(from - CLOCK_SKEW_MARGIN_MS) : null
+    this.#asked = eligible && !this.#skip && this.#owed.size > 0 ? Math.floor(from - CLOCK_SKEW_MARGIN_MS) : null
+    this.#skip = false
     return this.#asked === null ? undefined : { since: this.#asked, limit: REPLAY_LIMIT }
   }
 
@@ -109,6 +117,16 @@ export class Recovery {
     this.#asked = null
     this.#phase = { since, rows: 0, added: 0, anchored: false }
     this.#timer.set(REPLAY_SETTLE_MS, () => this.#end())
+  }
+
+  /**
+   * The server refused the join for `message`: when it is the replay the hub asked for that failed
+   * (`UnableToReplayMessages`), the next join goes without one (the gap is then reported incomplete)
+   * instead of the channel failing for good.
+   */
+  replayRefused(message: string): boolean {
+    this.#skip = this.#asked !== null && message.startsWith('UnableToReplayMessages')
+    return this.#skip
   }
 
   /** The server channel went away mid-replay: what is owed stays owed for the next join. */
@@ -138,7 +156,8 @@ export class Recovery {
     if (seen) return false
     this.#log.push(message)
     this.#at = now
-    if (this.#log.length > LOG_SIZE) this.#log.shift()
+    this.#chars += sizeOf(message)
+    while (this.#log.length > LOG_SIZE || this.#chars > LOG_MAX_CHARS) this.#chars -= sizeOf(this.#log.shift()!)
     if (!phase || !replayed) return true
     if (phase.rows >= REPLAY_LIMIT) this.#end()
     else this.#timer.set(REPLAY_SETTLE_MS, () => this.#end())
@@ -160,7 +179,7 @@ export class Recovery {
    * Everything since `covered` came (a replay shorter than its limit).
    */
   #catchUp(keep: number, covered: number): void {
-    if (keep < this.#log.length) this.#log.splice(0, this.#log.length - keep)
+    if (keep < this.#log.length) for (const m of this.#log.splice(0, this.#log.length - keep)) this.#chars -= sizeOf(m)
     if (this.#owed.size === 0) return
     const now = this.#deps.clock.now()
     const postgres = this.#deps.hasPostgres()

@@ -4,7 +4,7 @@
  * `complete`, and the hint a tab brings to a new hub.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { catchUpFrom, CLOCK_SKEW_MARGIN_MS, REPLAY_LIMIT, REPLAY_SETTLE_MS } from '../../../src/channels/recovery.ts'
+import { catchUpFrom, CLOCK_SKEW_MARGIN_MS, LOG_MAX_CHARS, REPLAY_LIMIT, REPLAY_SETTLE_MS } from '../../../src/channels/recovery.ts'
 import { setupChannelGroup } from '../../support/channel-group.ts'
 import type { TabEvent } from '../../../src/protocol/wire.ts'
 
@@ -167,6 +167,34 @@ describe('recovery through replay', () => {
     socket.channels[2].emit('broadcast', row('m3'))
     await vi.advanceTimersByTimeAsync(1)
     expect(log(events)).toEqual(['a:m1', 'a:m2', 'resync a rejoined 1 true', 'a:m3'])
+  })
+
+  it('rejoins without replay when the server cannot replay, instead of failing the channel', async () => {
+    const { group, socket, events, backoff } = await joinedPrivate(['a'])
+    socket.channels[0].emit('broadcast', row('m1'))
+    group.lost('socket closed')
+    group.join()
+    expect(socket.configs[1].broadcast?.replay).toBeDefined()
+    socket.channels[1].status('CHANNEL_ERROR', Object.assign(new Error('refused'), { cause: { reason: 'UnableToReplayMessages: Realtime was unable to replay messages' } }))
+    expect(group.state).toBe('errored')
+    await vi.advanceTimersByTimeAsync(backoff.mock.results.at(-1)!.value as number)
+    expect(socket.configs[2].broadcast?.replay).toBeUndefined()
+    socket.channels[2].status('SUBSCRIBED')
+    socket.channels[2].emit('broadcast', row('m2'))
+    await vi.advanceTimersByTimeAsync(1)
+    expect(log(events)).toEqual(['a:m1', 'resync a rejoined 0 false', 'a:m2'])
+  })
+
+  it("keeps at most LOG_MAX_CHARS of payload in the log: a tab whose last message fell out is caught up but not complete", async () => {
+    const { group, socket, subscribe, events } = setupChannelGroup()
+    subscribe('a', undefined, PRIVATE)
+    group.join()
+    socket.channels[0].status('SUBSCRIBED')
+    const big = (id: string) => ({ ...row(id), payload: { id, blob: 'x'.repeat(LOG_MAX_CHARS / 2) } })
+    for (const id of ['b1', 'b2', 'b3']) socket.channels[0].emit('broadcast', big(id))
+    subscribe('late', undefined, { ...PRIVATE, resume: { since: T0, lastAt: T0, ids: ['b1'] } })
+    await vi.advanceTimersByTimeAsync(1)
+    expect(log(events).filter((e) => e.startsWith('late') || e.startsWith('resync'))).toEqual(['late:b3', 'resync late hub-restarted 1 false'])
   })
 })
 
