@@ -219,7 +219,7 @@ export class ChannelGroup {
     // Subscribers that arrived during the outage are owed a notice too; the replay (if any) comes next.
     if (this.#lostAt !== null) this.#recovery.outage(this.#lostAt)
     this.#lostAt = null
-    this.#recovery.joined(this.#deps.clock.now())
+    this.#recovery.joined(this.#deps.clock.now(), this.#spec?.private === true)
     this.#presence.forgetApplied()
     this.#applyPresence()
     this.#publisher.flush()
@@ -253,6 +253,11 @@ export class ChannelGroup {
     this.#dispatch({ type: 'token', token: this.#deps.auth.token() })
     // The join itself waits for the client to hold the new token (the socket hub's joinAll).
     if (this.#join !== before) this.#retry.clear()
+  }
+
+  /** A stalled tab caught up: fill what it missed since `since` from the log (false: it gets the plain notice). */
+  caughtUp(subscriptionId: string, since: number): boolean {
+    return this.#subs.has(subscriptionId) && this.#recovery.stalled(subscriptionId, since, this.isJoined)
   }
 
   /** The socket went away: every subscriber hears CHANNEL_ERROR, as a direct supabase-js subscriber would. */
@@ -307,7 +312,8 @@ export class ChannelGroup {
     let encoded: EncodedPayload | undefined
     if (type === 'broadcast' && typeof meta?.id === 'string' && this.#spec?.private) {
       encoded = encodePayload(payload)
-      if (!this.#recovery.accept({ id: meta.id, event, payload: encoded }, meta.replayed === true, this.#deps.clock.now())) return
+      const now = this.#deps.clock.now()
+      if (!this.#recovery.accept({ id: meta.id, event, payload: encoded, at: now }, meta.replayed === true, now)) return
     }
     const deliveries = routeServerEvent(this.#subs, type, event, postgresKey)
     if (deliveries.length === 0) return

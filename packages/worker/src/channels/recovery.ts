@@ -8,6 +8,7 @@
  * subscription gets what follows the newest message it knew, once, then its `channel/resync`
  * notice, then the live stream. `complete` says the replay reached back to a message the tab had.
  * A live message whose id is already in the log is dropped (the same message twice, across tabs).
+ * A tab that stalled (its events were dropped) is caught up from the log the same way, by time.
  */
 import { Timeout, type Clock } from '../clock.ts'
 import type { EncodedPayload } from '../protocol/delivery-port.ts'
@@ -30,6 +31,8 @@ export interface Logged {
   id: string
   event: string | undefined
   payload: EncodedPayload
+  /** When it arrived (hub clock). */
+  at: number
 }
 
 interface Owed {
@@ -37,7 +40,8 @@ interface Owed {
   /** The last-seen time the replay must reach back to. */
   from: number
   reason: string
-  known: ReadonlySet<string>
+  /** The ids the subscriber had; null: it missed everything that arrived since `since` (a stalled tab). */
+  known: ReadonlySet<string> | null
 }
 
 export interface RecoveryDeps {
@@ -66,6 +70,8 @@ export class Recovery {
   #log: Logged[] = []
   /** When the newest log entry arrived. */
   #at = 0
+  /** Since when the log holds every message (no outage or trimming after it). */
+  #coveredFrom = Infinity
   #chars = 0
   /** The server could not replay: the next join goes without. */
   #skip = false
@@ -96,6 +102,17 @@ export class Recovery {
     }
   }
 
+  /**
+   * A stalled tab caught up: its events since `since` were dropped. Returns false when this channel
+   * keeps no log (not private): the tab then gets the plain notice.
+   */
+  stalled(subscriptionId: string, since: number, joined: boolean): boolean {
+    if (this.#coveredFrom === Infinity) return false
+    if (!this.#owed.has(subscriptionId)) this.#owed.set(subscriptionId, { since, from: since, reason: 'tab-stalled', known: null })
+    if (joined) this.settleIdle()
+    return true
+  }
+
   forget(subscriptionId: string): void {
     this.#owed.delete(subscriptionId)
   }
@@ -109,8 +126,9 @@ export class Recovery {
   }
 
   /** The join succeeded: wait for the replay it asked for, or settle what is owed now. */
-  joined(now: number): void {
+  joined(now: number, logged: boolean): void {
     this.#joinedAt = now
+    if (logged && this.#coveredFrom === Infinity) this.#coveredFrom = now
     const since = this.#asked
     // Nothing was replayed: what the log held before the outage is cut off from what comes next.
     if (since === null) return this.#catchUp(this.#owed.size > 0 ? 0 : Infinity, Infinity)
@@ -150,14 +168,14 @@ export class Recovery {
     const seen = this.#log.some((m) => m.id === message.id)
     if (phase && replayed) {
       phase.rows++
-      if (seen || [...this.#owed.values()].some((o) => o.known.has(message.id))) phase.anchored = true
+      if (seen || [...this.#owed.values()].some((o) => o.known?.has(message.id))) phase.anchored = true
       if (!seen) phase.added++
     } else if (phase) this.#end()
     if (seen) return false
     this.#log.push(message)
     this.#at = now
     this.#chars += sizeOf(message)
-    while (this.#log.length > LOG_SIZE || this.#chars > LOG_MAX_CHARS) this.#chars -= sizeOf(this.#log.shift()!)
+    while (this.#log.length > LOG_SIZE || this.#chars > LOG_MAX_CHARS) this.#drop(this.#log.shift()!)
     if (!phase || !replayed) return true
     if (phase.rows >= REPLAY_LIMIT) this.#end()
     else this.#timer.set(REPLAY_SETTLE_MS, () => this.#end())
@@ -179,14 +197,17 @@ export class Recovery {
    * Everything since `covered` came (a replay shorter than its limit).
    */
   #catchUp(keep: number, covered: number): void {
-    if (keep < this.#log.length) for (const m of this.#log.splice(0, this.#log.length - keep)) this.#chars -= sizeOf(m)
+    if (keep !== Infinity) {
+      for (const m of this.#log.splice(0, Math.max(0, this.#log.length - keep))) this.#drop(m)
+      this.#coveredFrom = Math.max(this.#coveredFrom, this.#deps.clock.now())
+    }
     if (this.#owed.size === 0) return
     const now = this.#deps.clock.now()
     const postgres = this.#deps.hasPostgres()
     for (const sub of this.#deps.subscriptions()) {
       const owed = this.#owed.get(sub.id)
       if (!owed) continue
-      const { start, anchored } = catchUpFrom(this.#log, owed.known)
+      const { start, anchored } = owed.known ? catchUpFrom(this.#log, owed.known) : this.#since(owed.since)
       const missed = this.#log.slice(start)
       for (const m of missed) {
         const deliveries = routeServerEvent([sub], 'broadcast', m.event)
@@ -196,6 +217,17 @@ export class Recovery {
       sub.tab.push({ type: 'channel/resync', subscriptionId: sub.id, since: owed.since, until: now, reason: owed.reason, replayed: missed.length, complete })
     }
     this.#owed.clear()
+  }
+
+  /** Where a catch-up by time starts: the first message that arrived at or after `since`. */
+  #since(since: number): { start: number; anchored: boolean } {
+    const start = this.#log.findIndex((m) => m.at >= since)
+    return { start: start < 0 ? this.#log.length : start, anchored: this.#coveredFrom <= since }
+  }
+
+  #drop(m: Logged): void {
+    this.#chars -= sizeOf(m)
+    this.#coveredFrom = Math.max(this.#coveredFrom, m.at + 1)
   }
 
   dispose(): void {

@@ -231,6 +231,39 @@ describe('after a hub restart', () => {
   })
 })
 
+describe('a stalled tab', () => {
+  it('is caught up from the log with what arrived since its stall, then one complete notice', async () => {
+    const { group, socket, events } = await joinedPrivate(['a'])
+    socket.channels[0].emit('broadcast', row('m1'))
+    vi.advanceTimersByTime(100)
+    const stalledAt = Date.now()
+    socket.channels[0].emit('broadcast', row('m2'))
+    socket.channels[0].emit('broadcast', row('m3'))
+    await vi.advanceTimersByTimeAsync(1)
+    // (The tab session dropped m2 and m3 for the stalled tab; here they reached the recording tab.)
+    expect(group.caughtUp('a', stalledAt)).toBe(true)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(log(events)).toEqual(['a:m1', 'a:m2', 'a:m3', 'a:m2', 'a:m3', 'resync a tab-stalled 2 true'])
+  })
+
+  it('is not complete when the log no longer reaches back to the stall, and is left to the plain notice on a public channel', async () => {
+    const { group, socket, events } = await joinedPrivate(['a'])
+    const stalledAt = Date.now()
+    vi.advanceTimersByTime(1)
+    const big = (id: string) => ({ ...row(id), payload: { id, blob: 'x'.repeat(LOG_MAX_CHARS / 2) } })
+    for (const id of ['b1', 'b2', 'b3']) socket.channels[0].emit('broadcast', big(id))
+    expect(group.caughtUp('a', stalledAt)).toBe(true)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(log(events).at(-1)).toBe('resync a tab-stalled 1 false')
+
+    const open = setupChannelGroup()
+    open.subscribe('p')
+    open.group.join()
+    open.socket.channels[0].status('SUBSCRIBED')
+    expect(open.group.caughtUp('p', Date.now())).toBe(false)
+  })
+})
+
 describe('catchUpFrom', () => {
   it('starts after the newest known message, or at the start when none is known', () => {
     const entries = [{ id: 'a' }, { id: 'b' }, { id: 'c' }]
