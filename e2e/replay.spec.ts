@@ -3,9 +3,11 @@
  * private channel fed by a trigger that calls `realtime.send`, rows inserted at a steady rate while
  * the socket is dropped (and kept down a moment), or while the worker is killed. Afterwards every
  * tab has every message exactly once, in order, and heard one `onResync` with `complete: true`.
+ * Also a tab frozen until the hub dropped its events: caught up from the hub's log when it wakes.
  */
 import { expect, test, type Page } from '@playwright/test'
 import { createJwtVerifier } from '../packages/server/src/auth.ts'
+import { freeze } from '../test-support/devtools.ts'
 import { dev, killSharedWorker, hubEpoch, openTabs, resetServer, subscribeIn } from './support.ts'
 
 const FAST = { heartbeatIntervalMs: 1000, timeoutMs: 1000, backoffInitialMs: 200, backoffMaxMs: 600, breakerResetMs: 1000 }
@@ -108,4 +110,30 @@ test('a killed worker: the new one fills the gap from what the tabs bring, once 
   await expect.poll(() => inserts.count()).toBeGreaterThan(restarted + 3)
   const last = await inserts.stop()
   await expectGapFilled(tabs, last, 'hub-restarted')
+})
+
+test('a stalled tab: what the hub dropped for it is delivered from its log when it wakes, once, in order', async ({ context }) => {
+  const topic = `replay-stall-${Date.now()}`
+  const [frozen, ...awake] = await signedInTabs(context, topic)
+  const thaw = await freeze(frozen)
+  const insert = (n: number) => dev('sql', { query: 'insert into public.replay_ticks (n, topic) values ($1, $2)', params: [n, topic] })
+  // One row at a time, so that each leaves the hub as a batch of its own: after 256 unacknowledged
+  // batches the frozen tab is stalled and its events are dropped.
+  let n = 0
+  const stalled = async () => (await awake[0].evaluate(() => window.realtime.healthCheck())).some((f) => f.id === 'stalled-tabs')
+  while (!(n % 20 === 0 && n > 0 && (await stalled()))) await insert(++n)
+  // Fewer rows after the stall than the hub's log keeps (64), so the catch-up can be complete.
+  for (const end = n + 20; n < end; ) await insert(++n)
+  await expect.poll(() => ticksIn(awake[0]).then((t) => t.length)).toBe(n)
+  await thaw()
+  await expect.poll(() => noticesIn(frozen).then((x) => x.length), { timeout: 15_000 }).toBe(1)
+  await insert(++n)
+  for (const tab of [frozen, ...awake]) {
+    await expect.poll(() => ticksIn(tab).then((t) => t.length)).toBe(n)
+    expect(await ticksIn(tab)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+  }
+  const [notice] = await noticesIn(frozen)
+  expect(notice).toMatchObject({ reason: 'tab-stalled', complete: true })
+  expect(notice.replayed).toBeGreaterThanOrEqual(20)
+  for (const tab of awake) expect(await noticesIn(tab)).toEqual([])
 })
