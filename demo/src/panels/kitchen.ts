@@ -108,14 +108,18 @@ export function mountKitchen(root: HTMLElement, { realtime, supabase }: PanelCon
   })
 
   render()
-  void signInAsStaff(realtime).then(() => {
-    const live = panelChannel(
-      realtime,
-      () => realtime.channel(TOPIC, { config: { private: true } }).on('broadcast', { event: '*' }, received),
-      { onResync: resynced },
-    )
-    badgeSlot.replaceWith(live.badge)
-  })
+  signInAsStaff(realtime).then(
+    () => {
+      const live = panelChannel(
+        realtime,
+        () => realtime.channel(TOPIC, { config: { private: true } }).on('broadcast', { event: '*' }, received),
+        { onResync: resynced },
+      )
+      badgeSlot.replaceWith(live.badge)
+    },
+    // crypto.subtle exists in secure contexts only (https, localhost).
+    (error: Error) => void (resyncLine.textContent = `Could not sign in as staff: ${error.message}`),
+  )
 }
 
 /** Every demo tab signs in as staff (the hub holds one token for all of them). */
