@@ -1,5 +1,5 @@
 import { defaultClientConditions, defineConfig } from 'vite'
-import { LOCAL_ANON_KEY } from './packages/server/src/auth.ts'
+import { LOCAL_ANON_KEY, LOCAL_JWT_SECRET } from './packages/server/src/auth.ts'
 
 // The demo app. The SharedWorker must be an ES module worker so its dynamic imports split cleanly
 // (browser-platform.md §10.3); the worker's dependencies are pre-bundled so a cold run never reloads.
@@ -8,6 +8,8 @@ export default defineConfig({
   publicDir: false,
   define: {
     __LOCAL_ANON_KEY__: JSON.stringify(LOCAL_ANON_KEY),
+    // The local server's well-known JWT secret, for the demo's staff sign-in (demo/src/local-token.ts).
+    __LOCAL_JWT_SECRET__: JSON.stringify(LOCAL_JWT_SECRET),
   },
   // Workspace packages resolve to their sources (the `source` export condition), so no build is needed.
   resolve: { conditions: ['source', ...defaultClientConditions] },

@@ -7,7 +7,7 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { dev, SERVER_URL } from './support.ts'
 
 const PARAMS = new URLSearchParams({ url: SERVER_URL, heartbeatIntervalMs: '2000', backoffInitialMs: '300', backoffMaxMs: '2000' })
-const PANEL_CHANNELS = 5 // orders, stock, chat, driver, ops
+const PANEL_CHANNELS = 6 // orders, stock, chat, driver, ops, staff:orders (kitchen)
 
 test.use({ viewport: { width: 1440, height: 1000 } })
 test.setTimeout(120_000)
@@ -40,13 +40,15 @@ test('the dashboard: orders, stock, chat, driver, outage and debug panel across 
   await expect(first.locator('#connection [data-field=server]')).toHaveText('server: 1 socket')
   const stats = await dev('stats')
   expect(stats.sockets).toBe(1)
-  expect(Object.keys(stats.channels).sort()).toEqual(['realtime:chat', 'realtime:driver', 'realtime:ops', 'realtime:orders', 'realtime:stock'])
+  expect(Object.keys(stats.channels).sort()).toEqual(['realtime:chat', 'realtime:driver', 'realtime:ops', 'realtime:orders', 'realtime:staff:orders', 'realtime:stock'])
 
   await test.step('a new order appears in every tab, and its status change too', async () => {
     await first.getByRole('button', { name: 'New order' }).click()
     await expect(first.locator('#orders [role=status]')).toContainText(/Order #\d+/)
     const id = (await first.locator('#orders [role=status]').textContent())!.match(/#(\d+)/)![1]
     for (const tab of tabs) await expect(tab.locator(`[data-order-id="${id}"]`)).toHaveAttribute('data-status', 'new')
+    // The kitchen feed (private, broadcast from the database, staff only) has it too.
+    for (const tab of tabs) await expect(tab.locator(`[data-kitchen-order="${id}"]`).first()).toHaveAttribute('data-replayed', 'false')
     await second.locator(`[data-order-id="${id}"]`).getByRole('button', { name: /mark preparing/ }).click()
     for (const tab of tabs) await expect(tab.locator(`[data-order-id="${id}"]`)).toHaveAttribute('data-status', 'preparing')
   })
@@ -127,6 +129,20 @@ test('the dashboard: orders, stock, chat, driver, outage and debug panel across 
     await first.locator('#chat-text').fill('back online')
     await first.locator('#chat-text').press('Enter')
     for (const tab of [second, third]) await expect(tab.locator('[data-list=messages] .msg').last()).toContainText('back online')
+  })
+
+  await test.step('kitchen feed: orders written while the socket is down are replayed, once, and the window is complete', async () => {
+    const kitchen = (tab: Page) => tab.locator('#kitchen')
+    await kitchen(third).getByRole('button', { name: 'Write 3 orders during an outage' }).click()
+    for (const tab of tabs) {
+      await expect(kitchen(tab).locator('[data-field=resync]')).toContainText(/3 replayed, complete/, { timeout: 20_000 })
+      await expect(kitchen(tab).locator('[data-replayed=true]')).toHaveCount(3)
+      await expect(kitchen(tab).locator('[data-replayed=true] strong')).toHaveText(['During outage 3', 'During outage 2', 'During outage 1'])
+    }
+    for (const tab of tabs) await expectLive(tab)
+    // The RLS policy means it: a user without the staff claim may not join.
+    await kitchen(first).getByRole('button', { name: 'Try as a guest' }).click()
+    await expect(kitchen(first).locator('[data-field=guest]')).toContainText('guest refused: Unauthorized: You do not have permissions to read from this Channel topic: staff:orders')
   })
 
   await test.step('debug panel: pause, resume, reconnect and cleanup', async () => {

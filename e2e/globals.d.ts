@@ -18,6 +18,8 @@ declare global {
 
     // e2e/resilience.spec.ts
     __resyncs: ResyncNotice[]
+    // e2e/replay.spec.ts: each notice with how many messages had arrived before it
+    __notices: (ResyncNotice & { gotBefore: number })[]
     __receivedAt: number[]
     __states: string[]
     __connectedAt: number[]

@@ -1,4 +1,4 @@
-import type { SharedChannel, SharedRealtime, SubscribeStatus } from '@shared-realtime/client'
+import type { ResyncNotice, SharedChannel, SharedRealtime, SubscribeStatus } from '@shared-realtime/client'
 import { h } from './dom.ts'
 
 const LABELS: Record<SubscribeStatus | 'joining', string> = {
@@ -11,8 +11,8 @@ const LABELS: Record<SubscribeStatus | 'joining', string> = {
 
 export interface PanelChannelHooks {
   onStatus?: (status: SubscribeStatus, channel: SharedChannel) => void
-  /** The channel was down for a while; Postgres changes in that window are lost, so refetch. */
-  onResync?: () => void
+  /** The channel was down for a while: Postgres changes in that window are lost (refetch); broadcasts may have been replayed. */
+  onResync?: (notice: ResyncNotice) => void
 }
 
 export interface PanelChannel {

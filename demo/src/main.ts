@@ -9,6 +9,7 @@ import { mountStock } from './panels/stock.ts'
 import { mountChat } from './panels/chat.ts'
 import { mountDriver } from './panels/driver.ts'
 import { mountOutage } from './panels/outage.ts'
+import { mountKitchen } from './panels/kitchen.ts'
 import { mountDebug } from './panels/debug.ts'
 import type { PanelContext } from './types.ts'
 
@@ -45,6 +46,7 @@ if (config.manual) {
   mountChat(byId('chat'), context)
   mountDriver(byId('driver'), context)
   mountOutage(byId('outage'), context, devApi)
+  mountKitchen(byId('kitchen'), context, devApi)
   mountDebug(byId('debug'), context)
   // Same URL, so the new tab gets the same server and intervals, and joins the same socket.
   byId('open-tab').addEventListener('click', () => window.open(location.href, '_blank', 'noopener'))

@@ -16,7 +16,9 @@ import {
   type TabEvent,
   type EncodedPayload,
   type RealtimeErrorPayload,
+  type ResumeHint,
   type Clock,
+  MAX_RESUME_IDS,
   systemClock,
 } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
@@ -31,7 +33,12 @@ export interface ResyncNotice {
   since: number
   /** When it was receiving again. */
   until: number
+  /** `rejoined` (socket or channel outage), `hub-restarted`, `tab-stalled` or `undeliverable`. */
   reason: string
+  /** Missed broadcasts the hub replayed to this channel before this notice (private channels only). */
+  replayed: number
+  /** True when nothing of the window can be missing: the replay reached back to a message this tab had. */
+  complete: boolean
 }
 
 /** What a channel needs from the SharedRealtime that made it. */
@@ -73,8 +80,11 @@ export class SharedChannel {
   #presence: Record<string, unknown[]> = {}
   #seen = new Set<string>()
   #resync = new Listeners<ResyncNotice>()
-  /** When the tab last heard from a hub that has since gone away; a resync is owed once joined again. */
+  /** When the tab last heard from a hub that has since gone away; the new hub owes a resync for it. */
   #hubLostSince: number | null = null
+  /** The newest broadcast `meta.id`s (Broadcast from Database) and when the last came: a new hub's catch-up starts there. */
+  #recentIds: string[] = []
+  #lastAt: number | null = null
 
   get #clock(): Clock {
     return this.#host.clock ?? systemClock
@@ -148,6 +158,8 @@ export class SharedChannel {
     this.#state = 'joining'
     this.#subscriptionId = this.#host.newId()
     this.#seen.clear()
+    this.#recentIds = []
+    this.#lastAt = null
     const request: SubscribeRequest = {
       subscriptionId: this.#subscriptionId,
       topic: this.subTopic,
@@ -166,11 +178,13 @@ export class SharedChannel {
   /** The request the hub needs to rebuild this subscription (after the worker restarted). */
   subscribeRequest(): SubscribeRequest | null {
     if (!this.#subscriptionId || this.#state === 'closed' || this.#state === 'leaving') return null
+    const resume: ResumeHint | null = this.#hubLostSince === null ? null : { since: this.#hubLostSince, lastAt: this.#lastAt, ids: [...this.#recentIds] }
     return {
       subscriptionId: this.#subscriptionId,
       topic: this.subTopic,
       config: this.params.config,
       bindings: this.#bindings.map(({ id, type, filter }) => ({ id, type, filter }) as BindingSpec),
+      ...(resume ? { resume } : {}),
     }
   }
 
@@ -243,19 +257,16 @@ export class SharedChannel {
         else if (event.status === 'CLOSED') this.#state = 'closed'
         else this.#state = 'errored'
         this.#emitStatus(event.status, event.error ? new RealtimeError(event.error) : undefined)
-        if (event.status === 'SUBSCRIBED' && this.#hubLostSince !== null) {
-          // A new hub knows nothing of the old one's outage: the window is the one this tab saw (issue #12).
-          const since = this.#hubLostSince
-          this.#hubLostSince = null
-          this.#resync.emit({ since, until: this.#clock.now(), reason: 'hub-restarted' })
-        }
         return
       case 'channel/event':
         if (event.presence) this.#presence = event.presence
         this.#dispatch(event.bindingIds, event.payload)
         return
       case 'channel/resync':
-        this.#resync.emit({ since: event.since, until: event.until, reason: event.reason })
+        // A new hub knows nothing of the old one: this tab's re-registration carried the window it saw
+        // (issue #12) and what it had (issue #15), and the hub answers with this notice.
+        if (event.reason === 'hub-restarted') this.#hubLostSince = null
+        this.#resync.emit({ since: event.since, until: event.until, reason: event.reason, replayed: event.replayed, complete: event.complete })
         return
     }
   }
@@ -274,11 +285,27 @@ export class SharedChannel {
   #dispatch(bindingIds: number[], encoded: EncodedPayload): void {
     if (bindingIds.length === 0) return
     const delivered = stripMessageId(decodePayload(encoded), this.#seen)
-    if (delivered === DUPLICATE) return
+    if (delivered === DUPLICATE || this.#duplicateMeta(delivered)) return
     for (const id of bindingIds) {
       const binding = this.#bindings.find((b) => b.id === id)
       binding?.delivery.push(delivered)
     }
+  }
+
+  /**
+   * A broadcast whose `meta.id` this subscription already got (a new hub's catch-up overlaps what the
+   * old one delivered): dropped, so every message reaches a callback once. Remembers the id otherwise.
+   */
+  #duplicateMeta(payload: unknown): boolean {
+    const id = (payload as BroadcastPayload | null)?.meta?.id
+    if ((payload as BroadcastPayload | null)?.type !== 'broadcast' || typeof id !== 'string') return false
+    const key = `meta:${id}`
+    if (this.#seen.has(key)) return true
+    remember(this.#seen, key)
+    this.#recentIds.push(id)
+    if (this.#recentIds.length > MAX_RESUME_IDS) this.#recentIds.shift()
+    this.#lastAt = this.#clock.now()
+    return false
   }
 
   /** Batched, debounced and throttled events still waiting are delivered, never dropped, when the channel closes. */
@@ -313,10 +340,14 @@ function stripMessageId(payload: unknown, seen: Set<string>): unknown | typeof D
   const { [MESSAGE_ID_FIELD]: id, ...rest } = inner as Record<string, unknown>
   if (typeof id === 'string') {
     if (seen.has(id)) return DUPLICATE
-    seen.add(id)
-    if (seen.size > DEDUPE_WINDOW) seen.delete(seen.values().next().value as string)
+    remember(seen, id)
   }
   return { ...(payload as object), payload: rest }
+}
+
+function remember(seen: Set<string>, id: string): void {
+  seen.add(id)
+  if (seen.size > DEDUPE_WINDOW) seen.delete(seen.values().next().value as string)
 }
 
 function normalizeFilter(filter: Record<string, unknown> | undefined): Record<string, unknown> {

@@ -297,7 +297,7 @@ describe('status, presence, resync, send', () => {
     )
     await settle()
     const channel = client.channels.get('room')!
-    act(() => channel.handle({ type: 'channel/resync', subscriptionId: channel.subscriptionId!, since: 5, until: 9, reason: 'reconnected' }))
+    act(() => channel.handle({ type: 'channel/resync', subscriptionId: channel.subscriptionId!, since: 5, until: 9, reason: 'reconnected', replayed: 0, complete: false }))
     expect(notices).toEqual([5])
     await expect(result.current({ text: 'hi' })).resolves.toBe('ok')
   })

@@ -151,6 +151,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
           clock,
           now: () => clock.now(),
           onError: (error) => env.log?.('tab', `delivery to ${hello.tabId} failed`, error),
+          onCaughtUp: (subscriptionId, since) => entry.hub.groupOf(subscriptionId)?.caughtUp(subscriptionId, since) ?? false,
         })
         tab.setVisible(hello.visible)
         tab.online = hello.online

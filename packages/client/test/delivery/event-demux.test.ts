@@ -30,7 +30,7 @@ describe('demuxFrame', () => {
         { type: 'channel/status', subscriptionId: 'sub-1', status: 'SUBSCRIBED' },
         { type: 'auth/refresh', reason: 'expiring' },
         { type: 'hub/alert', alert: { rule: 'slow', metric: 'latency', value: 900, message: 'latency above 500 ms', at: 1 } },
-        { type: 'channel/resync', subscriptionId: 'sub-1', since: 1, until: 2, reason: 'reconnected' },
+        { type: 'channel/resync', subscriptionId: 'sub-1', since: 1, until: 2, reason: 'reconnected', replayed: 0, complete: false },
       ]),
       150,
       targets,

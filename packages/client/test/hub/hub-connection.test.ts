@@ -96,11 +96,14 @@ describe('failover', () => {
     expect(statuses).toEqual(['SUBSCRIBED', 'CHANNEL_ERROR'])
     expect(hub2.calls.map((call) => call.method)).toEqual(['hello', 'setAuth', 'subscribe', 'track'])
     expect(hub2.callsOf('setAuth')).toEqual([['jwt-1']])
-    expect(hub2.callsOf('subscribe')).toEqual([[request]])
+    // The same subscription, with what the tab had (nothing yet) for the new hub's catch-up (issue #15).
+    expect(hub2.callsOf('subscribe')).toEqual([[{ ...request, resume: { since: expect.any(Number), lastAt: null, ids: [] } }]])
     expect(hub2.callsOf('track')).toEqual([[request.subscriptionId, { user: 'ada' }]])
+    // The new hub answers the hint with the notice, after whatever it replayed (issue #15).
     hub2.push([{ type: 'channel/status', subscriptionId: request.subscriptionId, status: 'SUBSCRIBED' }])
+    hub2.push([{ type: 'channel/resync', subscriptionId: request.subscriptionId, since: 1, until: 2, reason: 'hub-restarted', replayed: 3, complete: true }])
     await c.until(() => resyncs.length === 1, 'the resync notice')
-    expect(resyncs[0]).toMatchObject({ reason: 'hub-restarted' })
+    expect(resyncs).toEqual([{ since: 1, until: 2, reason: 'hub-restarted', replayed: 3, complete: true }])
   })
 
   it('notices a killed hub with no lock through the ping watchdog', async () => {
@@ -113,7 +116,8 @@ describe('failover', () => {
     await vi.advanceTimersByTimeAsync(5_000) // and gets no answer
     await c.until(() => hub2.callsOf('subscribe').length === 1, 're-registration')
     expect(statuses).toEqual(['SUBSCRIBED', 'CHANNEL_ERROR'])
-    expect(hub2.callsOf('subscribe')).toEqual([[request]])
+    // The same subscription, with what the tab had (nothing yet) for the new hub's catch-up (issue #15).
+    expect(hub2.callsOf('subscribe')).toEqual([[{ ...request, resume: { since: expect.any(Number), lastAt: null, ids: [] } }]])
   })
 
   it('rejects a call the hub never answers with a typed timeout, then checks the hub and replaces it', async () => {

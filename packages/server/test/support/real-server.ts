@@ -43,8 +43,8 @@ export const uniqueTopic = (prefix: string) => `${prefix}${randomUUID().slice(0,
  * - `boom:*` a read policy that raises an error; `open:boomw*` a write policy that raises one.
  */
 export const TEST_POLICIES_SQL = `
-drop policy "demo: authenticated users read every private topic" on realtime.messages;
-drop policy "demo: authenticated users write every private topic" on realtime.messages;
+drop policy "demo: staff topics for staff only, other private topics for signed-in users" on realtime.messages;
+drop policy "demo: signed-in users write private topics except staff ones" on realtime.messages;
 create function public.test_policy_explodes() returns boolean language plpgsql as $$
 begin
   raise exception 'policy exploded';

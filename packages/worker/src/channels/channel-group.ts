@@ -21,6 +21,7 @@ import { Subscriptions, type Subscription } from './subscriptions.ts'
 import { openServerChannel } from './server-channel.ts'
 import { encodePayload } from './payload-codec.ts'
 import { Publisher } from './publisher.ts'
+import { Recovery } from './recovery.ts'
 
 export class ChannelGroup {
   readonly topic: string
@@ -35,6 +36,7 @@ export class ChannelGroup {
   #lastSystemError: string | null = null
   #presence: MergedPresence
   #publisher: Publisher
+  #recovery: Recovery
   #disposed = false
 
   constructor(deps: ChannelGroupDeps, topic: string, isPrivate: boolean | null = null) {
@@ -59,6 +61,12 @@ export class ChannelGroup {
       drained: () => {
         if (this.#subs.size === 0 && !this.#leave.pending) this.#scheduleLeave()
       },
+    })
+    this.#recovery = new Recovery({
+      clock: deps.clock,
+      subscriptions: () => this.#subs,
+      deliver: (deliveries, payload) => this.#deliver('broadcast', deliveries, payload),
+      hasPostgres: () => (this.#spec?.postgres.length ?? 0) > 0,
     })
   }
 
@@ -104,6 +112,7 @@ export class ChannelGroup {
   add(tab: TabSession, request: SubscribeRequest): void {
     this.#leave.clear()
     this.#subs.add(tab, request)
+    if (request.resume) this.#recovery.resume(request.subscriptionId, request.resume)
     this.#dispatch({ type: 'subscriber' })
     if (!isLive(this.#join.status)) return
     if (this.#spec && joinCovers(this.#spec, this.#desiredSpec())) {
@@ -111,11 +120,12 @@ export class ChannelGroup {
       if (this.isJoined) {
         tab.push({ type: 'channel/status', subscriptionId: request.subscriptionId, status: 'SUBSCRIBED' })
         this.#pushPresenceState(request.subscriptionId)
+        this.#recovery.settleIdle()
       }
       return
     }
     // A binding the join does not carry yet: rejoin with the union; existing subscribers may miss events.
-    if (this.isJoined) this.#lostAt ??= this.#deps.clock.now()
+    if (this.isJoined) this.#markLost()
     this.#retire(false)
   }
 
@@ -125,6 +135,7 @@ export class ChannelGroup {
 
   remove(subscriptionId: string): void {
     if (!this.#subs.delete(subscriptionId)) return
+    this.#recovery.forget(subscriptionId)
     if (this.#presence.delete(subscriptionId)) this.#applyPresence()
     if (this.#subs.size === 0) this.#scheduleLeave()
   }
@@ -160,7 +171,10 @@ export class ChannelGroup {
     if (!socket || !deps.canJoin()) return
     const wait = deps.pacers.join.take(deps.clock.now())
     if (wait > 0) return this.#retry.set(wait, () => this.join())
-    const spec = this.#desiredSpec()
+    const desired = this.#desiredSpec()
+    // After an outage the hub's own replay replaces the app's (issue #15): private broadcast listeners only.
+    const replay = this.#recovery.replay(desired.private && [...this.#subs].some((s) => s.bindings.some((b) => b.type === 'broadcast')))
+    const spec = replay ? { ...desired, replay } : desired
     const channel = openServerChannel(socket, this.topic, spec, {
       event: (from, type, event, payload, postgresKey) => from === this.#instance && this.#route(type, event, payload, postgresKey),
       systemError: (from, message) => {
@@ -180,10 +194,14 @@ export class ChannelGroup {
     const deps = this.#deps
     if (status === 'SUBSCRIBED') return this.#joined()
     const wasJoining = this.#join.status === 'joining'
-    this.#lostAt ??= deps.clock.now()
+    this.#markLost()
     if (status === 'CHANNEL_ERROR' && wasJoining && error?.cause && typeof error.cause === 'object' && !('code' in error.cause)) {
       // The server refused the join: `{reason: "Code: message"}`.
-      return this.#refused(classifyServerReason(describeReason(error.cause)))
+      const reason = classifyServerReason(describeReason(error.cause))
+      if (!this.#recovery.replayRefused(reason.message)) return this.#refused(reason)
+      // The replay the hub added failed on the server: rejoin without it rather than fail the channel.
+      this.#retire(false)
+      return this.#rejoinLater({ type: 'errored' })
     }
     // Unrequested phx_close: the system message before it says why (token expiry, rate limits).
     if (status === 'CLOSED') return this.#refused(classifyServerReason(this.#lastSystemError ?? 'channel closed by the server'))
@@ -197,12 +215,11 @@ export class ChannelGroup {
 
   #joined(): void {
     this.#dispatch({ type: 'joined' })
-    const now = this.#deps.clock.now()
-    for (const sub of this.#subs) {
-      sub.tab.push({ type: 'channel/status', subscriptionId: sub.id, status: 'SUBSCRIBED' })
-      if (this.#lostAt !== null) sub.tab.push({ type: 'channel/resync', subscriptionId: sub.id, since: this.#lostAt, until: now, reason: 'rejoined' })
-    }
+    this.#subs.tellAll('SUBSCRIBED')
+    // Subscribers that arrived during the outage are owed a notice too; the replay (if any) comes next.
+    if (this.#lostAt !== null) this.#recovery.outage(this.#lostAt)
     this.#lostAt = null
+    this.#recovery.joined(this.#deps.clock.now(), this.#spec?.private === true)
     this.#presence.forgetApplied()
     this.#applyPresence()
     this.#publisher.flush()
@@ -238,27 +255,42 @@ export class ChannelGroup {
     if (this.#join !== before) this.#retry.clear()
   }
 
+  /** A stalled tab caught up: fill what it missed since `since` from the log (false: it gets the plain notice). */
+  caughtUp(subscriptionId: string, since: number): boolean {
+    return this.#subs.has(subscriptionId) && this.#recovery.stalled(subscriptionId, since, this.isJoined)
+  }
+
   /** The socket went away: every subscriber hears CHANNEL_ERROR, as a direct supabase-js subscriber would. */
   lost(reason: string): void {
     if (isLive(this.#join.status)) {
-      this.#lostAt ??= this.#deps.clock.now()
+      this.#markLost()
       this.#subs.tellAll('CHANNEL_ERROR', errorPayload('connection-lost', reason, true))
     }
     this.#dispatch({ type: 'lost' })
     this.#publisher.abandon()
+    this.#recovery.interrupt()
   }
 
   /** The client generation is gone; its channel instances with it. */
   detach(): void {
     this.#publisher.abandon()
+    this.#recovery.interrupt()
     this.#instance = null
     this.#retry.clear()
     this.#dispatch({ type: 'detach' })
   }
 
+  /** The channel stopped receiving now: every subscriber is owed a catch-up once it is back. */
+  #markLost(): void {
+    if (this.#lostAt !== null) return
+    this.#lostAt = this.#deps.clock.now()
+    this.#recovery.outage(this.#lostAt)
+  }
+
   /** Stops using the current server channel; with `leave`, tells the server (phx_leave). */
   #retire(leave: boolean): void {
     this.#publisher.abandon()
+    this.#recovery.interrupt()
     const channel = this.#instance
     this.#instance = null
     this.#spec = null
@@ -273,13 +305,20 @@ export class ChannelGroup {
   // ---- routing -------------------------------------------------------------------------
 
   #route(type: RoutedType, event: string | undefined, payload: unknown, postgresKey?: string): void {
-    const deliveries = routeServerEvent(this.#subs, type, event, postgresKey)
     const counters = this.#deps.metrics.channel(this.topic)
     counters.messagesIn++
     this.#deps.metrics.count('messagesIn')
+    const meta = (payload as { meta?: { id?: unknown; replayed?: boolean } } | null)?.meta
+    let encoded: EncodedPayload | undefined
+    if (type === 'broadcast' && typeof meta?.id === 'string' && this.#spec?.private) {
+      encoded = encodePayload(payload)
+      const now = this.#deps.clock.now()
+      if (!this.#recovery.accept({ id: meta.id, event, payload: encoded, at: now }, meta.replayed === true, now)) return
+    }
+    const deliveries = routeServerEvent(this.#subs, type, event, postgresKey)
     if (deliveries.length === 0) return
     const presence = type === 'presence' ? this.#presenceState() : undefined
-    this.#deliver(type, deliveries, encodePayload(payload), presence)
+    this.#deliver(type, deliveries, encoded ?? encodePayload(payload), presence)
   }
 
   /** Pushes one routed event to each delivery's tab; the payload was encoded once for all of them. */
@@ -336,5 +375,6 @@ export class ChannelGroup {
     this.#retry.clear()
     this.#leave.clear()
     this.#presence.dispose()
+    this.#recovery.dispose()
   }
 }

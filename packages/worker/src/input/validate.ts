@@ -3,7 +3,7 @@
  * trusts a port). Each returns a typed error payload, or null when the input is fine.
  */
 import { errorPayload, type RealtimeErrorPayload } from '../protocol/errors.ts'
-import { LISTEN_TYPES, type BindingSpec, type BroadcastMessage, type SubscribeRequest } from '../protocol/wire.ts'
+import { LISTEN_TYPES, MAX_RESUME_IDS, type BindingSpec, type BroadcastMessage, type SubscribeRequest } from '../protocol/wire.ts'
 
 const invalid = (message: string) => errorPayload('invalid-argument', message)
 const utf8Length = (s: string) => new TextEncoder().encode(s).length
@@ -86,7 +86,15 @@ export function validateSubscribeRequest(request: unknown): RealtimeErrorPayload
   if (config.broadcast?.replay && config.private !== true) {
     return invalid(`tried to use replay on public channel '${topic}'. It must be a private channel.`)
   }
+  const { resume } = request as SubscribeRequest
+  if (resume !== undefined && !validResume(resume)) return invalid(`resume must be { since, lastAt, ids } with at most ${MAX_RESUME_IDS} string ids`)
   return validateBindings(bindings)
+}
+
+const isTime = (n: unknown) => typeof n === 'number' && Number.isFinite(n)
+function validResume(r: SubscribeRequest['resume']): boolean {
+  const ids = r?.ids
+  return !!r && isTime(r.since) && (r.lastAt === null || isTime(r.lastAt)) && Array.isArray(ids) && ids.length <= MAX_RESUME_IDS && ids.every((id) => typeof id === 'string')
 }
 
 export function validateBroadcast(

@@ -13,6 +13,7 @@ export {
 export {
   HUB_WORKER_NAME,
   LISTEN_TYPES,
+  MAX_RESUME_IDS,
   MESSAGE_ID_FIELD,
   PROTOCOL_VERSION,
   SUBSCRIBE_STATUSES,
@@ -27,6 +28,7 @@ export {
   type PostgresChangesFilterSpec,
   type ProjectRef,
   type Result,
+  type ResumeHint,
   type SendOptions,
   type SendStatus,
   type SubscribeRequest,

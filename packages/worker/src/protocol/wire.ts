@@ -9,7 +9,7 @@ import type { Alert, AlertRule, Finding, PerformanceMetrics } from './metrics.ts
 import type { DeliveryPort, EncodedPayload } from './delivery-port.ts'
 
 /** Bumped on any incompatible change; part of the SharedWorker's name so old and new never share a hub. */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 export const HUB_WORKER_NAME = `shared-realtime@v${PROTOCOL_VERSION}`
 
 /** Field that carries a message's idempotency id inside object payloads; tabs strip it before callbacks. */
@@ -78,7 +78,21 @@ export interface SubscribeRequest {
   topic: string
   config: ChannelConfig
   bindings: BindingSpec[]
+  /** Sent by a tab re-registering on a new hub (issue #15): what it already had, so the hub can fill the gap. */
+  resume?: ResumeHint
 }
+
+/** A tab's memory of one channel across a hub restart: the hub knows nothing of what the tab got. */
+export interface ResumeHint {
+  /** When the tab lost its hub (the outage's start). */
+  since: number
+  /** When the tab last received a message with a `meta.id`, if ever. */
+  lastAt: number | null
+  /** The `meta.id`s of its most recent messages, oldest first (at most `MAX_RESUME_IDS`). */
+  ids: string[]
+}
+
+export const MAX_RESUME_IDS = 32
 
 export type SendStatus = 'ok' | 'queued' | 'timed out' | 'error'
 
@@ -114,7 +128,17 @@ export type TabEvent =
       /** Presence state after this event, mirrored for the tab's synchronous `presenceState()`. */
       presence?: Record<string, unknown[]>
     }
-  | { type: 'channel/resync'; subscriptionId: string; since: number; until: number; reason: string }
+  | {
+      type: 'channel/resync'
+      subscriptionId: string
+      since: number
+      until: number
+      reason: string
+      /** Missed messages the hub delivered (from a replay) before this notice. */
+      replayed: number
+      /** Nothing in the window can be missing: the replay reached back to a message the tab had. */
+      complete: boolean
+    }
   | { type: 'hub/health'; health: HealthSnapshot }
   | { type: 'hub/alert'; alert: Alert }
   | { type: 'auth/refresh'; reason: string }

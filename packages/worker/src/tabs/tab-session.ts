@@ -36,6 +36,11 @@ export interface TabSessionOptions {
   /** Runs the hidden tab's collection timer. */
   clock?: Clock
   onError?: (error: unknown) => void
+  /**
+   * The tab caught up after a stall: whoever owns `subscriptionId` may fill the gap since `since`
+   * and send the notice itself (returns true), else the tab gets a plain `tab-stalled` resync.
+   */
+  onCaughtUp?: (subscriptionId: string, since: number) => boolean
 }
 
 export class TabSession {
@@ -61,6 +66,7 @@ export class TabSession {
   #hiddenDelayMs: () => number
   #hiddenTimer: Timeout
   #onError: (error: unknown) => void
+  #onCaughtUp: (subscriptionId: string, since: number) => boolean
   #onAck = (event: { data: unknown }) => {
     if (typeof event.data === 'number') this.#acknowledged(event.data)
   }
@@ -75,6 +81,7 @@ export class TabSession {
     this.#hiddenDelayMs = options.hiddenDelayMs ?? (() => 0)
     this.#hiddenTimer = new Timeout(options.clock ?? systemClock)
     this.#onError = options.onError ?? (() => {})
+    this.#onCaughtUp = options.onCaughtUp ?? (() => false)
     this.#port.addEventListener('message', this.#onAck)
     this.#port.start?.()
   }
@@ -149,7 +156,7 @@ export class TabSession {
     const at = this.#now()
     const lost = new Set(events.flatMap((e) => (e.type === 'channel/event' ? [e.subscriptionId] : [])))
     this.dropped += events.length
-    for (const subscriptionId of lost) this.push({ type: 'channel/resync', subscriptionId, since: at, until: at, reason: 'undeliverable' })
+    for (const subscriptionId of lost) this.push({ type: 'channel/resync', subscriptionId, since: at, until: at, reason: 'undeliverable', replayed: 0, complete: false })
   }
 
   #acknowledged(seq: number): void {
@@ -159,7 +166,7 @@ export class TabSession {
       const since = this.#stalledSince
       this.#stalledSince = null
       for (const subscriptionId of this.subscriptions) {
-        this.push({ type: 'channel/resync', subscriptionId, since, until: this.#now(), reason: 'tab-stalled' })
+        if (!this.#onCaughtUp(subscriptionId, since)) this.push({ type: 'channel/resync', subscriptionId, since, until: this.#now(), reason: 'tab-stalled', replayed: 0, complete: false })
       }
     }
   }

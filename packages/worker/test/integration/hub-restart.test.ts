@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { createHub, type Hub } from '../../src/index.ts'
 import { createServer } from '../../../server/src/index.ts'
+import { createJwtVerifier } from '../../../server/src/auth.ts'
 import { createSharedRealtime, RealtimeError, type ResyncNotice, type SharedRealtime } from '../../../client/src/index.ts'
 import { dev, eventually, subscribed, type TestServer } from '../support/setup.ts'
 
@@ -101,6 +102,39 @@ describe('hub restart', () => {
     await dev(server, 'sql', { query: `insert into public.restart_rows values (3, 'after')` })
     await eventually(() => rows.includes(3), { what: 'row 3 through the new hub' })
     expect(resyncs).toHaveLength(1)
+  })
+
+  it('fills the gap of a private broadcast channel from the replay: each of three tabs gets every message once, in order (issue #15)', async () => {
+    const sw = worker()
+    const topic = `restart-replay-${crypto.randomUUID().slice(0, 8)}`
+    const send = (from: number, to: number) =>
+      dev(server, 'sql', { query: Array.from({ length: to - from + 1 }, (_, i) => `select realtime.send('{"n": ${from + i}}'::jsonb, 'tick', '${topic}', true);`).join('\n') })
+    const listeners = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const tab = openTab(sw.endpoint)
+        await tab.setAuth(await createJwtVerifier().sign({ role: 'authenticated', sub: crypto.randomUUID() }))
+        const got: number[] = []
+        const notices: (ResyncNotice & { gotBefore: number })[] = []
+        const channel = tab.channel(topic, { config: { private: true } }).on('broadcast', { event: 'tick' }, (m) => got.push(m.payload.n))
+        channel.onResync((notice) => notices.push({ ...notice, gotBefore: got.length }))
+        await subscribed(channel)
+        return { got, notices }
+      }),
+    )
+    await send(1, 5)
+    await eventually(() => listeners.every((l) => l.got.length === 5), { what: 'the first five messages' })
+    sw.kill()
+    // Written while no hub serves the tabs: the new hub knows nothing, the tabs' hints say where they were.
+    await send(6, 12)
+    await eventually(() => listeners.every((l) => l.notices.length === 1), { what: 'a resync notice in every tab' })
+    await send(13, 15)
+    await eventually(() => listeners.every((l) => l.got.length === 15), { what: 'all fifteen messages' })
+    for (const { got, notices } of listeners) {
+      expect(got).toEqual(Array.from({ length: 15 }, (_, i) => i + 1))
+      expect(notices).toEqual([expect.objectContaining({ reason: 'hub-restarted', complete: true })])
+      // The notice came after the replayed messages: nothing of 6..12 arrived after it.
+      expect(notices[0].gotBefore).toBeGreaterThanOrEqual(12)
+    }
   })
 
   it('keeps trying when its first connection gets no answer, then registers what the app subscribed meanwhile', async () => {

@@ -13,7 +13,7 @@ import { resolveHubOptions } from '../../src/input/hub-options.ts'
 import { TabSession } from '../../src/tabs/tab-session.ts'
 import type { RealtimeErrorPayload } from '../../src/protocol/errors.ts'
 import type { HubOptions } from '../../src/protocol/options.ts'
-import type { BindingSpec, TabEvent } from '../../src/protocol/wire.ts'
+import type { BindingSpec, SubscribeRequest, TabEvent } from '../../src/protocol/wire.ts'
 import { recordingPort } from './socket-hub.ts'
 
 /** A server channel instance as realtime-js gives it, driven by the test: `status()` answers the join, `emit()` an event. */
@@ -52,13 +52,17 @@ export function setupChannelGroup(options: HubOptions = {}) {
   const resolved = resolveHubOptions({ timeoutMs: 500, leaveGraceMs: 0, ...options })
   const channels: FakeServerChannel[] = []
   const removed: FakeServerChannel[] = []
-  const socket: ChannelSocket & { channels: FakeServerChannel[]; removed: FakeServerChannel[] } = {
+  /** The `config` of each server channel, in order. */
+  const configs: { broadcast?: { replay?: { since: number; limit?: number } } }[] = []
+  const socket: ChannelSocket & { channels: FakeServerChannel[]; removed: FakeServerChannel[]; configs: typeof configs } = {
     channels,
     removed,
+    configs,
     isOpen: () => true,
-    channel: () => {
+    channel: (_topic, config) => {
       const channel = fakeServerChannel()
       channels.push(channel)
+      configs.push(config as (typeof configs)[number])
       return channel as unknown as RealtimeChannel
     },
     remove: (channel) => void removed.push(channel as unknown as FakeServerChannel),
@@ -90,7 +94,7 @@ export function setupChannelGroup(options: HubOptions = {}) {
   )
   const events: TabEvent[] = []
   const tab = new TabSession({ tabId: 't', port: recordingPort(events), now: () => systemClock.now() })
-  const subscribe = (id: string, bindings: BindingSpec[] = [{ id: 1, type: 'broadcast', filter: { event: '*' } }]) =>
-    group.add(tab, { subscriptionId: id, topic: 'room', config: {}, bindings })
+  const subscribe = (id: string, bindings: BindingSpec[] = [{ id: 1, type: 'broadcast', filter: { event: '*' } }], more: Partial<SubscribeRequest> = {}) =>
+    group.add(tab, { subscriptionId: id, topic: 'room', config: {}, bindings, ...more })
   return { group, socket, subscribe, events, metrics, errors, auth, backoff, onClosed, tab }
 }

@@ -49,6 +49,15 @@ describe('input validation', () => {
     expect(validateSubscribeRequest({ ...base, config: { broadcast: { replay: { since: 1 } } } })?.message).toContain('private channel')
   })
 
+  it('takes a well-formed resume hint and refuses a malformed one (issue #15)', () => {
+    const base = { subscriptionId: 's', topic: 't', config: {}, bindings: [] }
+    expect(validateSubscribeRequest({ ...base, resume: { since: 1, lastAt: null, ids: [] } })).toBeNull()
+    expect(validateSubscribeRequest({ ...base, resume: { since: 1, lastAt: 2, ids: ['a', 'b'] } })).toBeNull()
+    for (const resume of [null, {}, { since: 'x', lastAt: null, ids: [] }, { since: 1, lastAt: NaN, ids: [] }, { since: 1, lastAt: null, ids: [1] }, { since: 1, lastAt: null, ids: Array(33).fill('a') }]) {
+      expect(validateSubscribeRequest({ ...base, resume })).toMatchObject({ code: 'invalid-argument', message: expect.stringContaining('resume must be') })
+    }
+  })
+
   it('refuses oversized and malformed broadcasts', () => {
     expect(validateBroadcast({ type: 'broadcast', event: 'e', payload: { a: 1 } }, undefined, { maxPayloadBytes: 100 })).toBeNull()
     expect(validateBroadcast({ type: 'broadcast', event: 'e', payload: 'x'.repeat(200) }, undefined, { maxPayloadBytes: 100 })?.message).toContain('over the 100-byte limit')

@@ -28,7 +28,7 @@ function manualPort() {
   return port satisfies DeliveryPort
 }
 
-function setup(options: { maxInFlight?: number; ackEvery?: number } = {}) {
+function setup(options: { maxInFlight?: number; ackEvery?: number; onCaughtUp?: (subscriptionId: string, since: number) => boolean } = {}) {
   const port = manualPort()
   const due: (() => void)[] = []
   let now = 1_000
@@ -98,7 +98,7 @@ describe('TabSession', () => {
     expect(tab.stalled).toBe(false)
     run()
     const resync = port.frames.at(-1)!.events[0]
-    expect(resync).toEqual({ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 6_000, reason: 'tab-stalled' })
+    expect(resync).toEqual({ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 6_000, reason: 'tab-stalled', replayed: 0, complete: false })
     tab.push(event(10))
     run()
     expect(port.frames.at(-1)!.events).toHaveLength(1)
@@ -118,6 +118,24 @@ describe('TabSession', () => {
     expect(tab.inFlight).toBe(0)
   })
 
+  it('lets the owner of a subscription fill a stall itself: no plain notice for it, one for the others', () => {
+    const caughtUp: [string, number][] = []
+    const { tab, port, run, event } = setup({ maxInFlight: 8, ackEvery: 2, onCaughtUp: (id, since) => (caughtUp.push([id, since]), id === 's1') })
+    tab.subscriptions.add('s1')
+    tab.subscriptions.add('s2')
+    for (let i = 1; i <= 8; i++) {
+      tab.push(event(i))
+      run()
+    }
+    tab.push(event(9))
+    tab.push({ type: 'channel/status', subscriptionId: 's1', status: 'CLOSED' })
+    run()
+    port.ack(port.frames.at(-1)!.seq)
+    run()
+    expect(caughtUp).toEqual([['s1', 1_000], ['s2', 1_000]])
+    expect(port.frames.at(-1)!.events).toEqual([{ type: 'channel/resync', subscriptionId: 's2', since: 1_000, until: 1_000, reason: 'tab-stalled', replayed: 0, complete: false }])
+  })
+
   it('reports a batch the port cannot take and tells the tab to resync the subscription', () => {
     const { tab, port, run, event, errors } = setup()
     port.fail = true
@@ -127,7 +145,7 @@ describe('TabSession', () => {
     expect(tab.dropped).toBe(1)
     port.fail = false
     run()
-    expect(port.frames[0].events).toEqual([{ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 1_000, reason: 'undeliverable' }])
+    expect(port.frames[0].events).toEqual([{ type: 'channel/resync', subscriptionId: 's1', since: 1_000, until: 1_000, reason: 'undeliverable', replayed: 0, complete: false }])
   })
 
   it('posts nothing after close and stops listening', () => {
