@@ -21,46 +21,55 @@ const workerUrlInDist = {
  * - `RealtimePostgresFilterBuilder`: the builder objects of `postgresChangesFilter()`; a tab's request
  *   reaches the hub by structured clone, which keeps no methods, and the hub validates filters as
  *   strings (packages/worker/src/input/validate.ts), so the `instanceof` check never matches.
- * - three parts of phoenix (below).
+ * - parts of phoenix and of RealtimeClient, cut out of their source (`CUTS` below).
  */
 const WORKER_STUBS: Record<string, string> = {
   '/@supabase/realtime-js/dist/module/lib/websocket-factory.js': 'export default { getWebSocketConstructor: () => WebSocket }',
   '/@supabase/realtime-js/dist/module/RealtimePostgresFilterBuilder.js':
     'export class RealtimePostgresFilterBuilder {}\nexport function postgresChangesFilter() { throw new Error("postgresChangesFilter is not available in the shared worker") }',
 }
-const PHOENIX = '/@supabase/phoenix/priv/static/phoenix.mjs'
-/**
- * Parts of phoenix.mjs the hub never runs, each cut between two markers of its source (the build
- * fails if a marker moves, rather than silently shipping a bigger file):
- * - `Ajax` keeps only `serialize`/`appendParams`, which `Socket.endPointURL` uses; the requests are
- *   LongPoll's.
- * - `LongPoll`: phoenix falls back to it only without a WebSocket or with `longPollFallbackMs`, which
- *   realtime-js never sets; the class stays, throwing if ever constructed.
- * - phoenix's own serializer: realtime-js always passes its `encode`/`decode` to the Socket
- *   (RealtimeClient's `_initializeOptions`), so phoenix's defaults are bound but never called.
- */
-const PHOENIX_CUTS = [
-  { from: 'var Ajax = class {', to: '  static serialize(obj, parentKey) {', stub: 'var Ajax = class {\n' },
-  {
-    from: 'var LongPoll = class {',
-    to: 'var Presence = class',
-    stub: 'var LongPoll = class {\n  constructor() {\n    throw new Error("LongPoll is not available in the shared worker");\n  }\n};\n',
-  },
-  {
-    from: 'var serializer_default = {',
-    to: 'var Socket = class {',
-    stub: 'var serializer_default = {\n  encode() { throw new Error("phoenix serializer is not available in the shared worker") },\n  decode() { throw new Error("phoenix serializer is not available in the shared worker") }\n};\n',
-  },
-]
-function cutPhoenix(code: string): string {
-  for (const cut of PHOENIX_CUTS) {
-    const from = code.indexOf(cut.from)
-    const to = code.indexOf(cut.to, from)
-    if (from < 0 || to < 0) throw new Error(`${PHOENIX} no longer has the markers "${cut.from}" … "${cut.to}" this build cuts between`)
-    code = code.slice(0, from) + cut.stub + code.slice(to)
-  }
-  return code
+interface Cut {
+  from: string
+  to: string
+  stub: string
 }
+/**
+ * Parts of a dependency's source the hub never runs, each cut between two markers (the build fails if
+ * a marker moves, rather than silently shipping a bigger file).
+ */
+const CUTS: Record<string, Cut[]> = {
+  '/@supabase/phoenix/priv/static/phoenix.mjs': [
+    // `Ajax` keeps only `serialize`/`appendParams`, which `Socket.endPointURL` uses; the requests are LongPoll's.
+    { from: 'var Ajax = class {', to: '  static serialize(obj, parentKey) {', stub: 'var Ajax = class {\n' },
+    // phoenix falls back to LongPoll only without a WebSocket or with `longPollFallbackMs`, which
+    // realtime-js never sets; the class stays, throwing if ever constructed.
+    { from: 'var LongPoll = class {', to: 'var Presence = class', stub: 'var LongPoll = class {\n  constructor() { unavailable("LongPoll") }\n};\n' },
+    // realtime-js always passes its own `encode`/`decode` to the Socket (RealtimeClient's
+    // `_initializeOptions`), so phoenix's default serializer is bound but never called.
+    {
+      from: 'var serializer_default = {',
+      to: 'var Socket = class {',
+      stub: 'var serializer_default = {\n  encode() { unavailable("phoenix serializer") },\n  decode() { unavailable("phoenix serializer") }\n};\n',
+    },
+  ],
+  // The `worker: true` heartbeat (a Worker made from a script blob): the hub never sets the option.
+  '/@supabase/realtime-js/dist/module/RealtimeClient.js': [
+    { from: '    _startWorkerHeartbeat() {', to: '    /**\n     * Terminate the Web Worker', stub: '    _startWorkerHeartbeat() { unavailable("worker heartbeat") }\n' },
+    { from: '    _workerObjectUrl(url) {', to: '    /**\n     * Initialize socket options', stub: '    _workerObjectUrl() { unavailable("worker heartbeat") }\n' },
+  ],
+}
+const UNAVAILABLE = '\nfunction unavailable(what) {\n  throw new Error(`${what} is not available in the shared worker`);\n}\n'
+
+function cut(file: string, code: string, cuts: Cut[]): string {
+  for (const { from, to, stub } of cuts) {
+    const start = code.indexOf(from)
+    const end = code.indexOf(to, start)
+    if (start < 0 || end < 0) throw new Error(`${file} no longer has the markers "${from}" … "${to}" this build cuts between`)
+    code = code.slice(0, start) + stub + code.slice(end)
+  }
+  return code + UNAVAILABLE
+}
+
 const hubNeverCalls = {
   name: 'shared-realtime:hub-never-calls',
   load(id: string) {
@@ -68,8 +77,8 @@ const hubNeverCalls = {
     return stub ? { code: stub[1], map: null } : null
   },
   transform(code: string, id: string) {
-    if (!id.replaceAll('\\', '/').endsWith(PHOENIX)) return null
-    return { code: cutPhoenix(code), map: null }
+    const entry = Object.entries(CUTS).find(([suffix]) => id.replaceAll('\\', '/').endsWith(suffix))
+    return entry ? { code: cut(entry[0], code, entry[1]), map: null } : null
   },
 }
 
