@@ -15,6 +15,7 @@ import type { Alert, AlertRule, BindingSpec, Clock, ConnectionQuality, Connectio
 import type { HealthSnapshot, HubOptions, PerformanceMetrics, SendStatus, SubscribeRequest } from '@shared-realtime/worker/protocol'
 import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
 import { ChannelRegistry } from './channel-registry.ts'
+import { findingsOf } from './health/findings.ts'
 import type { ResolvedClientConfig } from './client-options.ts'
 import { RealtimeError, afterClose } from './errors.ts'
 import { Listeners, type Unsubscribe } from './disposable.ts'
@@ -168,16 +169,8 @@ export class SharedRealtime implements ChannelHost {
 
   /** Diagnostics with a severity and what to do about each. */
   async healthCheck(): Promise<Finding[]> {
-    const findings = await this.#hub.call('healthCheck()', (api) => api.healthCheck())
-    if (this.#config.hubKind === 'in-page') {
-      findings.push({
-        id: 'no-shared-worker',
-        severity: 'warning',
-        message: 'SharedWorker is not available in this browser: this tab runs its own hub and socket',
-        advice: 'Tabs cannot share a socket here; everything else works the same.',
-      })
-    }
-    return findings
+    const facts = await this.#hub.call('healthCheck()', (api) => api.healthCheck())
+    return findingsOf(facts, this.#config.hubKind === 'in-page' ? 'no-shared-worker' : null)
   }
 
   /** Replaces the hub's alert rules (shared by every tab); alerts arrive through onAlert(). */

@@ -238,7 +238,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
         }),
       health: () => guard((hub) => ok(hub.health())),
       metrics: () => guard((hub) => ok(hub.performanceMetrics())),
-      healthCheck: () => guard((hub) => ok(hub.findings())),
+      healthCheck: () => guard((hub) => ok(hub.diagnosticFacts())),
       setAlertRules: (rules) =>
         guard((hub) => {
           const problem = checkAlertRules(rules)

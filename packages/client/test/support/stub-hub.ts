@@ -102,7 +102,7 @@ export class StubHub {
       hint: (hint) => answer('hint', [hint], () => null),
       health: () => answer('health', [], () => this.health),
       metrics: () => answer('metrics', [], () => stubMetrics()),
-      healthCheck: () => answer('healthCheck', [], () => []),
+      healthCheck: () => answer('healthCheck', [], () => ({ health: this.health, channelsInError: [], reconnectsPerMinute: 0, errorsPerMinute: 0, stalledTabs: [], outboxMaxSize: 1_000, heartbeat: null })),
       setAlertRules: (rules) => answer('setAlertRules', [rules], () => null),
       ping: () => answer('ping', [], () => this.epoch),
       bye: () => answer('bye', [], () => null),

@@ -46,7 +46,7 @@ export {
   type OutboxHealth,
   type OutboxStorage,
 } from './health.ts'
-export type { Alert, AlertMetric, AlertRule, ChannelMetrics, Finding, Percentiles, PerformanceMetrics, Severity } from './metrics.ts'
+export type { Alert, AlertMetric, AlertRule, ChannelMetrics, DiagnosticFacts, Finding, Percentiles, PerformanceMetrics, Severity } from './metrics.ts'
 export type { DeliveryFrame, DeliveryPort, EncodedPayload } from './delivery-port.ts'
 export { hubLifetimeLockName, projectKey, tabLockName } from './names.ts'
 

@@ -1,3 +1,4 @@
+import type { HealthSnapshot } from './health.ts'
 /** Performance metrics, diagnostics and alert rules: plain data shared by the hub and the tabs. */
 
 export interface Percentiles {
@@ -54,6 +55,20 @@ export interface Finding {
   message: string
   /** What to do about it. */
   advice: string
+}
+
+/**
+ * What the hub knows that diagnostics need; the tab turns it into `Finding`s with their texts
+ * (client `health/findings.ts`), which keeps the texts out of the worker file.
+ */
+export interface DiagnosticFacts {
+  health: HealthSnapshot
+  channelsInError: { topic: string; state: string; reason: string | null }[]
+  reconnectsPerMinute: number
+  errorsPerMinute: number
+  stalledTabs: string[]
+  outboxMaxSize: number
+  heartbeat: Percentiles | null
 }
 
 export type AlertMetric = 'latency' | 'errorRate' | 'outboxSize' | 'reconnects' | 'disconnected'

@@ -5,7 +5,7 @@
 import type { RealtimeErrorPayload } from './errors.ts'
 import type { HubOptions } from './options.ts'
 import type { HealthSnapshot } from './health.ts'
-import type { Alert, AlertRule, Finding, PerformanceMetrics } from './metrics.ts'
+import type { Alert, AlertRule, DiagnosticFacts, PerformanceMetrics } from './metrics.ts'
 import type { DeliveryPort, EncodedPayload } from './delivery-port.ts'
 
 /** Bumped on any incompatible change; part of the SharedWorker's name so old and new never share a hub. */
@@ -159,7 +159,8 @@ export interface HubPortApi {
   hint(hint: EnvironmentHint): Promise<Result<null>>
   health(): Promise<Result<HealthSnapshot>>
   metrics(): Promise<Result<PerformanceMetrics>>
-  healthCheck(): Promise<Result<Finding[]>>
+  /** The facts behind the tab's `healthCheck()` findings. */
+  healthCheck(): Promise<Result<DiagnosticFacts>>
   setAlertRules(rules: AlertRule[]): Promise<Result<null>>
   ping(): Promise<Result<string>>
   bye(): Promise<Result<null>>

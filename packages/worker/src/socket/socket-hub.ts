@@ -22,12 +22,12 @@ import { HubMetrics } from '../health/metrics.ts'
 import { AlertMonitor, alertSampleOf } from '../health/alert-monitor.ts'
 import type { AlertSample } from '../health/alerts.ts'
 import { LinkHealth, healthSnapshot } from '../health/snapshot.ts'
-import { findingsOf, performanceMetricsOf } from '../health/diagnostics.ts'
+import { diagnosticFactsOf, performanceMetricsOf } from '../health/diagnostics.ts'
 import { projectKey } from '../protocol/names.ts'
 import { errorPayload, type RealtimeErrorPayload } from '../protocol/errors.ts'
 import type { HealthSnapshot } from '../protocol/health.ts'
 import type { ResolvedHubOptions } from '../protocol/options.ts'
-import type { AlertRule, Finding, PerformanceMetrics } from '../protocol/metrics.ts'
+import type { AlertRule, DiagnosticFacts, PerformanceMetrics } from '../protocol/metrics.ts'
 import type { BindingSpec, BroadcastMessage, ProjectRef, SendOptions, SendStatus, SubscribeRequest } from '../protocol/wire.ts'
 
 export interface SocketHubOptions {
@@ -292,9 +292,9 @@ export class SocketHub {
     return performanceMetricsOf(this)
   }
 
-  /** Diagnostics with what to do about each (issue 6). */
-  findings(): Finding[] {
-    return findingsOf(this)
+  /** What `healthCheck()` reports, as facts (the tab words them). */
+  diagnosticFacts(): DiagnosticFacts {
+    return diagnosticFactsOf(this)
   }
 
   setAlertRules(rules: AlertRule[]): void {

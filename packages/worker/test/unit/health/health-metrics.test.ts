@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveHubOptions } from '../../../src/input/hub-options.ts'
 import { FakeSocket } from '../../support/fake-socket.ts'
 import { setupSocketHub } from '../../support/socket-hub.ts'
+// The hub reports facts; the tab words them (client health/findings.ts): tested here end to end.
+import { findingsOf } from '../../../../client/src/health/findings.ts'
 
 const setup = () => setupSocketHub({ outbox: { maxSize: 4 } }, () => 0.5, { token: null })
 
@@ -81,12 +83,12 @@ describe('performance metrics', () => {
   })
 })
 
-describe('findings', () => {
+describe('findings (hub facts worded by the tab)', () => {
   it('is empty for a healthy hub', async () => {
     const { hub, tab } = setup()
     hub.subscribe(tab, { subscriptionId: 's1', topic: 'a', config: {}, bindings: [] })
     await vi.advanceTimersByTimeAsync(50)
-    expect(hub.findings()).toEqual([])
+    expect(findingsOf(hub.diagnosticFacts())).toEqual([])
     hub.close()
   })
 
@@ -102,9 +104,9 @@ describe('findings', () => {
     for (let i = 0; i < 3; i++) {
       await hub.send('s1', { type: 'broadcast', event: 'e', payload: { i } }, { messageId: `m${i}` })
     }
-    const ids = hub.findings().map((f) => f.id)
+    const ids = findingsOf(hub.diagnosticFacts()).map((f) => f.id)
     expect(ids).toEqual(expect.arrayContaining(['many-reconnects', 'circuit-open', 'outbox-backing-up']))
-    for (const finding of hub.findings()) expect(finding.advice.length).toBeGreaterThan(10)
+    for (const finding of findingsOf(hub.diagnosticFacts())) expect(finding.advice.length).toBeGreaterThan(10)
     hub.close()
   })
 
@@ -116,7 +118,7 @@ describe('findings', () => {
     const [joinRef] = socket.joins()[0]
     socket.serverSend([joinRef, joinRef, 'realtime:a', 'phx_close', {}])
     await vi.advanceTimersByTimeAsync(10)
-    const finding = hub.findings().find((f) => f.id === 'channels-in-error')
+    const finding = findingsOf(hub.diagnosticFacts()).find((f) => f.id === 'channels-in-error')
     expect(finding?.message).toContain('a (')
     hub.close()
   })
