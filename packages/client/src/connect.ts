@@ -92,9 +92,11 @@ let inPageHub: Promise<{ connect(port: MessagePort): void }> | null = null
 
 /** Fallback: one hub for this page (no sharing across tabs, same guarantees otherwise). */
 export async function connectToInPageHub(): Promise<HubEndpoint> {
-  inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore }) =>
+  inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore, sharedOutboxEnvironment }) =>
     createHub({
       createStore: typeof indexedDB === 'undefined' ? undefined : () => createIdbOutboxStore(),
+      // Other hubs of the origin (other tabs' fallbacks, a SharedWorker) share that store: one owner flushes it.
+      ...(typeof indexedDB === 'undefined' ? {} : sharedOutboxEnvironment(navigator.locks, globalThis.BroadcastChannel)),
       // Page timers are throttled in hidden tabs; one tab has no fan-out to batch anyway.
       flushZeroDelay: 'microtask',
     }),

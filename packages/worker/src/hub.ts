@@ -12,6 +12,8 @@ import { FlushScheduler, type ZeroDelay } from './tabs/flush-scheduler.ts'
 import { manualLiveness, type Liveness } from './tabs/liveness.ts'
 import { createMemoryOutboxStore } from './outbox/outbox-store-memory.ts'
 import type { OutboxStore } from './outbox/outbox-entry.ts'
+import type { OwnerLock } from './outbox/owner-lock.ts'
+import type { OutboxSignal } from './outbox/outbox-signal.ts'
 import { validateBindings, validateBroadcast, validateSubscribeRequest, validateToken } from './input/validate.ts'
 import { resolveHubOptions, validateHubOptions } from './input/hub-options.ts'
 import { describeReason } from './reasons.ts'
@@ -29,6 +31,9 @@ export interface HubEnvironment {
   uuid?: () => string
   /** Where each project's outbox lives; IndexedDB in the worker entry, memory by default. */
   createStore?: () => OutboxStore
+  /** Where hubs share a stored outbox: the per-project owner lock and the channel between hubs (outbox/outbox-ownership.ts). */
+  ownerLock?: OwnerLock
+  outboxSignal?: OutboxSignal
   /** A WebSocket constructor where there is no global one (Node). */
   transport?: unknown
   liveness?: Liveness
@@ -76,6 +81,8 @@ export function createHub(env: HubEnvironment = {}): Hub {
         clock,
         random,
         store: createStore(),
+        ownerLock: env.ownerLock,
+        outboxSignal: env.outboxSignal,
         transport: env.transport,
         uuid,
         log: env.log,
@@ -277,6 +284,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
         hub.close()
       }
       projects.clear()
+      env.outboxSignal?.close()
     },
   }
 }

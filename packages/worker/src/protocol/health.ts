@@ -23,6 +23,8 @@ export interface OutboxHealth {
   dropped: number
   expired: number
   storage: OutboxStorage
+  /** Whether this hub flushes the origin's stored outbox (false: another hub owns it; this one only appends). */
+  owner?: boolean
 }
 
 /** What every tab mirrors synchronously (`realtime.getHealthStatus()`). Plain data only. */
