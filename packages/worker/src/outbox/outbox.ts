@@ -25,6 +25,13 @@ export interface OutboxOptions {
   onRemoved?: (ids: string[]) => void
 }
 
+/** Creation time, then each hub's own arrival order (`seq` counts per hub); ties across hubs by hub id. */
+function byAge(a: OutboxEntry, b: OutboxEntry): number {
+  const hubA = a.hub ?? ''
+  const hubB = b.hub ?? ''
+  return a.createdAt - b.createdAt || (hubA === hubB ? a.seq - b.seq : hubA < hubB ? -1 : 1)
+}
+
 export class Outbox {
   #entries: OutboxEntry[] = []
   #options: OutboxOptions
@@ -100,8 +107,8 @@ export class Outbox {
       }
     }
     const known = new Set(this.#entries.map((e) => e.id))
-    const restored = stored.filter((e) => !known.has(e.id)).sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq)
-    this.#entries = [...restored, ...this.#entries].sort((a, b) => a.createdAt - b.createdAt)
+    const restored = stored.filter((e) => !known.has(e.id))
+    this.#entries = [...restored, ...this.#entries].sort(byAge)
     this.#seq = Math.max(this.#seq, ...this.#entries.map((e) => e.seq), 0)
     this.#enforceCap()
     this.#options.onChange?.()
