@@ -22,6 +22,18 @@ export async function openTab(context: BrowserContext, params: Record<string, st
   return page
 }
 
+/** A tab of a browser without SharedWorker (removed before any script runs): the client falls back. */
+export async function openTabWithoutSharedWorker(context: BrowserContext, params: Record<string, string | number> = {}): Promise<Page> {
+  const page = await context.newPage()
+  await page.addInitScript(() => {
+    delete (window as { SharedWorker?: unknown }).SharedWorker
+  })
+  const query = new URLSearchParams({ url: SERVER_URL, manual: '1', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) })
+  await page.goto(`/?${query}`)
+  await page.waitForFunction(() => typeof window.realtime === 'object')
+  return page
+}
+
 export async function openTabs(context: BrowserContext, n: number, params: Record<string, string | number> = {}): Promise<Page[]> {
   const pages: Page[] = []
   for (let i = 0; i < n; i++) pages.push(await openTab(context, params))
