@@ -2,7 +2,7 @@
  * How a tab reaches the hub: the origin's SharedWorker, or, where SharedWorker is missing (some
  * mobile browsers and webviews), a hub inside this page over a MessageChannel with the same API.
  */
-import { HUB_WORKER_NAME } from '@shared-realtime/worker/protocol'
+import { HUB_WORKER_NAME, type HubMode } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
 
 /** A MessagePort-like endpoint (Comlink's Endpoint, plus an optional close). */
@@ -14,10 +14,19 @@ export interface HubEndpoint {
   close?(): void
   /** Rejects (with a typed error) if the hub behind this endpoint can never answer, e.g. its script did not load. */
   failed?: Promise<never>
+  /** Where the hub behind this endpoint runs (shown in health); unset for endpoints the app gives. */
+  readonly mode?: HubMode
+  /** The epoch of the elected leader whose hub this is ('leader' and 'follower' modes). */
+  readonly leaderEpoch?: number | null
 }
 
 export function sharedWorkerSupported(): boolean {
   return typeof SharedWorker !== 'undefined'
+}
+
+/** Whether tabs can elect a leader to share one hub without SharedWorker: Web Locks and BroadcastChannel. */
+export function electionSupported(): boolean {
+  return typeof navigator !== 'undefined' && !!navigator.locks && typeof BroadcastChannel !== 'undefined'
 }
 
 /** A server (Node, server-side rendering): no SharedWorker, no page, so no hub either. */
@@ -31,7 +40,7 @@ export function isServerRuntime(): boolean {
  * tabs of an old deploy and a new one never share a hub.
  */
 export async function connectToHub(): Promise<HubEndpoint> {
-  if (!sharedWorkerSupported()) return connectToInPageHub()
+  if (!sharedWorkerSupported()) return connectToFallbackHub()
   // One literal only: bundlers would also emit a second `new URL(…, import.meta.url)` as an asset.
   return watchLoad(
     () => new SharedWorker(new URL('./shared-worker.ts', import.meta.url), { type: 'module', name: HUB_WORKER_NAME }),
@@ -64,7 +73,7 @@ function watchLoad(start: () => SharedWorker, url: string | URL): HubEndpoint {
     worker.addEventListener('error', (event) => reject(loadFailure(url, event)), { once: true })
   })
   failed.catch(() => {})
-  return Object.assign(port, { failed })
+  return Object.assign(port, { failed, mode: 'shared-worker' as const })
 }
 
 function loadFailure(url: string | URL, cause: unknown): RealtimeError {
@@ -90,6 +99,16 @@ export async function connectOnServer(): Promise<never> {
 
 let inPageHub: Promise<{ connect(port: MessagePort): void }> | null = null
 
+/**
+ * Without SharedWorker: the tabs elect a leader whose hub they share over BroadcastChannel (a chunk
+ * loaded only here); without Web Locks or BroadcastChannel, a hub in this page.
+ */
+export async function connectToFallbackHub(): Promise<HubEndpoint> {
+  if (!electionSupported()) return connectToInPageHub()
+  const { connectToElectedHub } = await import('./leader/elected-hub.ts')
+  return connectToElectedHub()
+}
+
 /** Fallback: one hub for this page (no sharing across tabs, same guarantees otherwise). */
 export async function connectToInPageHub(): Promise<HubEndpoint> {
   inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore, sharedOutboxEnvironment }) =>
@@ -104,5 +123,5 @@ export async function connectToInPageHub(): Promise<HubEndpoint> {
   const hub = await inPageHub
   const channel = new MessageChannel()
   hub.connect(channel.port2)
-  return channel.port1
+  return Object.assign(channel.port1, { mode: 'in-page' as const })
 }

@@ -173,7 +173,7 @@ export class SharedRealtime implements ChannelHost {
       findings.push({
         id: 'no-shared-worker',
         severity: 'warning',
-        message: 'SharedWorker is not available in this browser: this tab runs its own hub and socket',
+        message: 'SharedWorker is not available in this browser, and neither are Web Locks or BroadcastChannel (needed to elect a leader tab): this tab runs its own hub and socket',
         advice: 'Tabs cannot share a socket here; everything else works the same.',
       })
     }

@@ -15,6 +15,9 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number]
 
 export type ConnectionQuality = 'excellent' | 'good' | 'fair' | 'poor' | 'offline'
 export type CircuitStatus = 'closed' | 'open' | 'half-open'
+/** Where a tab's hub runs: the SharedWorker, an elected leader tab (this one, or another), or this page alone. */
+export type HubMode = 'shared-worker' | 'leader' | 'follower' | 'in-page'
+
 export type OutboxStorage = 'indexeddb' | 'memory'
 
 export interface OutboxHealth {
@@ -48,6 +51,9 @@ export interface HealthSnapshot {
   /** Wall-clock time of this snapshot. */
   at: number
   epoch: string
+  /** Set by the tab: where its hub runs, and the elected leader's epoch (leader and follower modes). */
+  mode?: HubMode
+  leaderEpoch?: number | null
   outbox: OutboxHealth
   options: ResolvedHubOptions
 }
