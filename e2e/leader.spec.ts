@@ -123,9 +123,9 @@ for (const how of ['close', 'crash'] as const) {
     // merged-presence.ts); after the failover every survivor sees it again, tracked by a survivor.
     for (const tab of survivors) {
       await expect
-        .poll(() => tab.evaluate(() => Object.values(window.__channels.room.presenceState()).flat().map((p) => (p as { tab: number }).tab)))
+        .poll(() => tab.evaluate(() => Object.values(window.__channels.room.presenceState()).flat().map((p) => (p as unknown as { tab: number }).tab)))
         .toEqual([expect.any(Number)])
-      const [tracker] = await tab.evaluate(() => Object.values(window.__channels.room.presenceState()).flat().map((p) => (p as { tab: number }).tab))
+      const [tracker] = await tab.evaluate(() => Object.values(window.__channels.room.presenceState()).flat().map((p) => (p as unknown as { tab: number }).tab))
       expect(tracker).not.toBe(leaderIndex)
     }
 

@@ -109,13 +109,18 @@ export async function connectToFallbackHub(): Promise<HubEndpoint> {
   return connectToElectedHub()
 }
 
-/** Fallback: one hub for this page (no sharing across tabs, same guarantees otherwise). */
-export async function connectToInPageHub(): Promise<HubEndpoint> {
-  inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore, sharedOutboxEnvironment }) =>
+/**
+ * Fallback: one hub for this page (no sharing across tabs, same guarantees otherwise).
+ * `announceProtocol` is for tests only: the protocol version the hub announces to other hubs of the
+ * origin, to play an older or newer deploy (deploy/version-announcer.ts).
+ */
+export async function connectToInPageHub(testing: { announceProtocol?: number } = {}): Promise<HubEndpoint> {
+  inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore, originHubEnvironment }) =>
     createHub({
+      announceProtocol: testing.announceProtocol,
       createStore: typeof indexedDB === 'undefined' ? undefined : () => createIdbOutboxStore(),
       // Other hubs of the origin (other tabs' fallbacks, a SharedWorker) share that store: one owner flushes it.
-      ...(typeof indexedDB === 'undefined' ? {} : sharedOutboxEnvironment(navigator.locks, globalThis.BroadcastChannel)),
+      ...originHubEnvironment(typeof indexedDB === 'undefined' ? undefined : navigator.locks, globalThis.BroadcastChannel),
       // Page timers are throttled in hidden tabs; one tab has no fan-out to batch anyway.
       flushZeroDelay: 'microtask',
     }),

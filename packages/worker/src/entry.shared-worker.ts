@@ -6,7 +6,7 @@ import { createHub } from './hub.ts'
 import { createIdbOutboxStore } from './outbox/outbox-store-idb.ts'
 import { createWebLocksLiveness, manualLiveness } from './tabs/liveness.ts'
 import { hubLifetimeLockName } from './protocol/names.ts'
-import { sharedOutboxEnvironment } from './outbox/shared-outbox.ts'
+import { originHubEnvironment } from './origin-environment.ts'
 import type { LockManagerLike } from './outbox/owner-lock.ts'
 
 interface SharedWorkerScope {
@@ -28,7 +28,7 @@ const hub = createHub({
   lifetimeLock: locks ? lifetimeLock : undefined,
   liveness: locks ? createWebLocksLiveness(locks) : manualLiveness,
   createStore: () => createIdbOutboxStore(),
-  ...sharedOutboxEnvironment(locks, (globalThis as { BroadcastChannel?: Parameters<typeof sharedOutboxEnvironment>[1] }).BroadcastChannel),
+  ...originHubEnvironment(locks, (globalThis as { BroadcastChannel?: Parameters<typeof originHubEnvironment>[1] }).BroadcastChannel),
 })
 
 scope.onconnect = (event: MessageEvent) => {

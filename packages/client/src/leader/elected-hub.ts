@@ -15,7 +15,7 @@ export function electionSupported(): boolean {
 }
 
 async function startPageHub(): Promise<LeaderHub> {
-  const { createHub, createIdbOutboxStore, createWebLocksLiveness, sharedOutboxEnvironment } = await import('@shared-realtime/worker')
+  const { createHub, createIdbOutboxStore, createWebLocksLiveness, originHubEnvironment } = await import('@shared-realtime/worker')
   const epoch = crypto.randomUUID()
   const lifetimeLock = hubLifetimeLockName(epoch)
   await new Promise<void>((held) => {
@@ -30,7 +30,7 @@ async function startPageHub(): Promise<LeaderHub> {
     lifetimeLock,
     liveness: createWebLocksLiveness(navigator.locks),
     createStore: idb ? () => createIdbOutboxStore() : undefined,
-    ...(idb ? sharedOutboxEnvironment(navigator.locks, BroadcastChannel) : {}),
+    ...originHubEnvironment(idb ? navigator.locks : undefined, BroadcastChannel),
     // Page timers are throttled in hidden tabs: deliver without waiting for a timer.
     flushZeroDelay: 'microtask',
   })

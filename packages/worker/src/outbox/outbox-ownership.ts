@@ -86,6 +86,12 @@ export class OutboxOwnership {
     })
   }
 
+  /** A newer hub runs (a deploy): stop flushing and let it have the lock; keep appending and hearing its notes. */
+  handOver(): void {
+    this.#outbox.resign()
+    this.#release()
+  }
+
   close(): void {
     this.#closed = true
     this.#outbox.resign()

@@ -326,6 +326,11 @@ export class SocketHub {
     return alertSampleOf({ now: clock.now(), connection: this.state, latency: this.#linkHealth.latency, metrics: this.metrics, outboxSize: this.outbox.size })
   }
 
+  /** A newer hub runs in this browser: it takes over the stored outbox; this one only appends from now on. */
+  handOverOutbox(): void {
+    this.#ownership.handOver()
+  }
+
   close(): void {
     this.#ownership.close()
     this.#link.close()
