@@ -47,6 +47,8 @@ export class Election {
   #seen = 0
   #epoch: number | null = null
   #hub: Promise<LeaderHub> | null = null
+  /** A leader that heard of a larger epoch no longer accepts links (it lost the lock, e.g. stolen). */
+  #deposed = false
   #links = new Map<string, VirtualLink>()
   #leaderListeners = new Set<() => void>()
   /** Settles once this tab knows whether it leads from the start. */
@@ -116,10 +118,11 @@ export class Election {
     if (!frame) return void linkStats.ignored++
     if (frame.kind === 'leader') {
       if (frame.epoch > this.#seen) this.#seen = frame.epoch
+      if (this.#hub && frame.epoch > this.#epoch!) this.#deposed = true
       for (const listener of this.#leaderListeners) listener()
       return
     }
-    if (this.#hub && !this.#links.has(frame.link)) void this.#accept(frame.link, this.#hub)
+    if (this.#hub && !this.#deposed && !this.#links.has(frame.link)) void this.#accept(frame.link, this.#hub)
   }
 
   /** Leader: bridges a follower's link to a real port into the hub. */
@@ -173,8 +176,9 @@ export class Election {
         for (const listener of listeners) listener(event)
       },
       onControl: (frame) => {
-        // Fencing: the first leader to accept owns the link; any other epoch is ignored.
-        if (frame.kind !== 'accept' || epoch !== null) return void (frame.kind === 'accept' && linkStats.ignored++)
+        // Fencing: the first current leader to accept owns the link; older epochs and later accepts are ignored.
+        if (frame.kind !== 'accept') return
+        if (epoch !== null || frame.epoch < this.#seen) return void linkStats.ignored++
         epoch = frame.epoch
         this.saw(epoch)
         stopAsking()
