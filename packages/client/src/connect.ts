@@ -18,6 +18,8 @@ export interface HubEndpoint {
   readonly mode?: HubMode
   /** The epoch of the elected leader whose hub this is ('leader' and 'follower' modes). */
   readonly leaderEpoch?: number | null
+  /** Messages from other code on the leader election's BroadcastChannels, ignored ('leader' and 'follower' modes). */
+  readonly ignoredMessages?: number
 }
 
 export function sharedWorkerSupported(): boolean {

@@ -43,8 +43,8 @@ export function createHubHost({ clock, health, tokens, channels, latency, alerts
         latency: (ms) => latency.record(ms),
       }),
     connected: (conn, restarted) => {
-      const { mode, leaderEpoch } = conn.endpoint
-      if (mode) health.setMode({ mode, leaderEpoch: leaderEpoch ?? null })
+      const endpoint = conn.endpoint
+      if (endpoint.mode) health.setMode(() => ({ mode: endpoint.mode, leaderEpoch: endpoint.leaderEpoch ?? null, ignoredMessages: endpoint.ignoredMessages }))
       health.set(conn.health)
       // The hub waits for the first answer of the app's accessToken callback before it joins anything.
       if (tokens.pending) void tokens.refresh()

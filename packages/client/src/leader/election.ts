@@ -31,7 +31,7 @@ export interface ElectionEnv {
 }
 
 export type ElectedMode = 'leader' | 'follower'
-export type ElectedEndpoint = HubEndpoint & { readonly mode: ElectedMode; readonly leaderEpoch: number | null }
+export type ElectedEndpoint = HubEndpoint & { readonly mode: ElectedMode; readonly leaderEpoch: number | null; readonly ignoredMessages: number }
 
 /** The lock whose holder leads; the link version is in its name, so two deploys elect separately. */
 export const LEADER_LOCK = `shared-realtime:leader:v${LINK_VERSION}`
@@ -155,7 +155,7 @@ export class Election {
       const hub = await this.#hub
       const { port1, port2 } = new MessageChannel()
       hub.connect(port2)
-      return Object.assign(port1, { mode: 'leader' as const, leaderEpoch: this.#epoch })
+      return Object.defineProperty(Object.assign(port1, { mode: 'leader' as const, leaderEpoch: this.#epoch }), 'ignoredMessages', { get: () => linkStats.ignored }) as unknown as ElectedEndpoint
     }
     return this.#follow()
   }
@@ -206,6 +206,9 @@ export class Election {
       mode: 'follower',
       get leaderEpoch() {
         return epoch
+      },
+      get ignoredMessages() {
+        return linkStats.ignored
       },
       postMessage(data: unknown, transfer?: Transferable[]) {
         if (epoch === null) queued.push([data, transfer])

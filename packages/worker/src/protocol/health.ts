@@ -54,6 +54,8 @@ export interface HealthSnapshot {
   /** Set by the tab: where its hub runs, and the elected leader's epoch (leader and follower modes). */
   mode?: HubMode
   leaderEpoch?: number | null
+  /** Leader and follower modes: messages of unknown shape or version (or a stale leader's) on the election's BroadcastChannels, ignored. */
+  ignoredMessages?: number
   outbox: OutboxHealth
   options: ResolvedHubOptions
 }
