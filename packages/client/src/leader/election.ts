@@ -6,7 +6,7 @@
  * killed SharedWorker), connect to the new leader and re-register. A hidden tab joins the line late,
  * so that a visible tab leads where there is one.
  */
-import type { HubEndpoint } from '../connect.ts'
+import type { HubEndpoint } from '../hub/hub-endpoint.ts'
 import { CONTROL_CHANNEL, LINK_VERSION, linkChannelName, linkStats, parseControl } from './link-frames.ts'
 import { VirtualLink, type ChannelLike } from './virtual-link.ts'
 

@@ -73,8 +73,8 @@ describe('leader election', () => {
     expect(a.hubs).toHaveLength(1)
     expect(b.hubs).toHaveLength(0)
     const epoch = a.hubs[0].epoch
-    expect(await ping(leader)).toBe(epoch)
-    expect(await ping(follower)).toBe(epoch)
+    expect(await ping(leader as unknown as Comlink.Endpoint)).toBe(epoch)
+    expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(epoch)
     expect(follower.leaderEpoch).toBe(a.election.leaderEpoch)
     follower.close?.()
     for (const hub of a.hubs) hub.close()
@@ -94,7 +94,7 @@ describe('leader election', () => {
     expect(b.election.leaderEpoch).toBeGreaterThan(first)
     const c = tab(locks)
     const follower = await c.election.endpoint()
-    expect(await ping(follower)).toBe(b.hubs[0].epoch)
+    expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(b.hubs[0].epoch)
     expect(follower.leaderEpoch).toBe(b.election.leaderEpoch)
     follower.close?.()
     for (const hub of b.hubs) hub.close()
@@ -121,7 +121,7 @@ describe('leader election', () => {
     const b = tab(locks)
     await a.election.endpoint()
     const follower = await b.election.endpoint()
-    expect(await ping(follower)).toBe(a.hubs[0].epoch)
+    expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
     const before = linkStats.ignored
     const stranger = channel(CONTROL_CHANNEL)
     stranger.postMessage('hello')
@@ -130,7 +130,7 @@ describe('leader election', () => {
     await tick()
     // Every election on the channel counts each: two tabs here.
     expect(linkStats.ignored - before).toBe(6)
-    expect(await ping(follower)).toBe(a.hubs[0].epoch)
+    expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
     follower.close?.()
     for (const hub of a.hubs) hub.close()
   })
