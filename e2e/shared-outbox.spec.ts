@@ -4,7 +4,7 @@
  * both while the server refuses connections arrive exactly once each at a plain supabase-js observer.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { channelIn, dev, newMarker, openTab, openTabWithoutSharedWorker, outsideListener, resetServer, sendIn, untilMarker } from './support.ts'
+import { channelIn, dev, expectQueuedOnceInOrder, openTab, openTabWithoutSharedWorker, outsideListener, resetServer, sendIn } from './support.ts'
 
 const FAST = { backoffInitialMs: 100, backoffMaxMs: 500, breakerResetMs: 500 }
 
@@ -39,21 +39,7 @@ test('a SharedWorker hub and an in-page hub share the stored outbox: 50 queued m
   expect(listener.received).toEqual([])
 
   await dev('refuse', { ms: 0 })
-  await expect.poll(() => listener.received.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(50)
-  // Barriers: once both outboxes are empty, a marker through each hub's socket arrives after anything it sent.
-  for (const tab of [worker, page]) {
-    await expect.poll(() => outbox(tab).then((o) => o.size)).toBe(0)
-    await expect.poll(() => tab.evaluate(() => window.__statuses.out.at(-1))).toBe('SUBSCRIBED')
-    const marker = newMarker()
-    expect(await sendIn(tab, 'out', 'm', marker)).toBe('ok')
-    await untilMarker(() => listener.received, marker)
-  }
-  const got = listener.received.map((m) => m.payload as { k?: number; from?: string }).filter((p) => p.k !== undefined)
-  expect(got).toHaveLength(50)
-  expect(new Set(got.map((m) => m.k)).size).toBe(50)
-  for (const from of ['worker', 'page']) {
-    const order = got.filter((m) => m.from === from).map((m) => m.k)
-    expect(order).toEqual([...order].sort((a, b) => a! - b!))
-  }
+  // Barriers: a marker through each hub's socket once its outbox is empty.
+  await expectQueuedOnceInOrder([worker, page], listener.received, 50)
   await listener.close()
 })
