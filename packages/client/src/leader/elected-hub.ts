@@ -8,6 +8,8 @@ import { hubLifetimeLockName } from '@shared-realtime/worker/protocol'
 import { Election, type ElectedEndpoint, type LeaderHub } from './election.ts'
 
 let election: Election | null = null
+const EPOCH_KEY = 'shared-realtime:leader-epoch'
+
 
 /** Whether this browser can elect a leader: Web Locks and BroadcastChannel both exist. */
 export function electionSupported(): boolean {
@@ -51,6 +53,22 @@ export function connectToElectedHub(): Promise<ElectedEndpoint> {
           resolve()
         })
       }),
+    lastEpoch: {
+      read: () => {
+        try {
+          return Number(localStorage.getItem(EPOCH_KEY)) || 0
+        } catch {
+          return 0 // storage disabled: the channel's announcements and the clock still order epochs
+        }
+      },
+      write: (epoch) => {
+        try {
+          localStorage.setItem(EPOCH_KEY, String(epoch))
+        } catch {
+          // as above
+        }
+      },
+    },
     setTimeout: (callback, ms) => setTimeout(callback, ms),
     clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
   })

@@ -26,6 +26,11 @@ export interface ElectionEnv {
   hidden(): boolean
   /** Resolves when the page becomes visible (or at once if it is). */
   visible(): Promise<void>
+  /**
+   * The last leader epoch of the origin, kept where every tab reads it synchronously (localStorage):
+   * with the epochs heard on the channel, it keeps epochs growing even if an announcement was missed.
+   */
+  lastEpoch: { read(): number; write(epoch: number): void }
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(id: unknown): void
 }
@@ -51,6 +56,9 @@ export class Election {
   #deposed = false
   #links = new Map<string, VirtualLink>()
   #leaderListeners = new Set<() => void>()
+  /** Follower endpoints still open: close() closes them (and their timers). */
+  #followers = new Set<ElectedEndpoint>()
+  #closed = false
   /** Settles once this tab knows whether it leads from the start. */
   #decided: Promise<void>
   #decide: () => void = () => {}
@@ -104,13 +112,31 @@ export class Election {
 
   /** Runs the hub while this tab holds the lock; the returned promise never settles (held for life). */
   #lead(): Promise<never> {
-    const epoch = Math.max(this.#seen + 1, Date.now())
+    const epoch = Math.max(this.#seen + 1, this.#env.lastEpoch.read() + 1, Date.now())
+    this.#env.lastEpoch.write(epoch)
     this.#seen = epoch
     this.#epoch = epoch
     this.#hub = this.#env.startHub()
     this.#decide()
-    this.#control.postMessage({ sr: LINK_VERSION, kind: 'leader', epoch })
+    this.#post({ sr: LINK_VERSION, kind: 'leader', epoch })
     return new Promise<never>(() => {})
+  }
+
+  #post(frame: unknown): void {
+    try {
+      if (!this.#closed) this.#control.postMessage(frame)
+    } catch {
+      // A closed channel (the page is going away): nothing to tell.
+    }
+  }
+
+  /** Stops electing and serving: closes the channels, the links and every follower endpoint's timer. */
+  close(): void {
+    this.#closed = true
+    for (const follower of [...this.#followers]) follower.close?.()
+    for (const link of this.#links.values()) link.close()
+    this.#links.clear()
+    this.#control.close()
   }
 
   #onControl(raw: unknown): void {
@@ -188,7 +214,7 @@ export class Election {
     let timer: unknown = null
     const ask = () => {
       if (closed || epoch !== null) return
-      this.#control.postMessage({ sr: LINK_VERSION, kind: 'connect', link })
+      this.#post({ sr: LINK_VERSION, kind: 'connect', link })
       timer = env.setTimeout(ask, ASK_INTERVAL_MS)
     }
     const onLeader = () => {
@@ -202,7 +228,7 @@ export class Election {
     }
     this.#leaderListeners.add(onLeader)
     ask()
-    return {
+    const endpoint: ElectedEndpoint = {
       mode: 'follower',
       get leaderEpoch() {
         return epoch
@@ -217,12 +243,15 @@ export class Election {
       addEventListener: (_type: 'message', listener: (event: MessageEvent) => void) => void listeners.add(listener),
       removeEventListener: (_type: 'message', listener: (event: MessageEvent) => void) => void listeners.delete(listener),
       start() {},
-      close() {
+      close: () => {
         closed = true
         stopAsking()
         listeners.clear()
         virtual.close()
+        this.#followers.delete(endpoint)
       },
     }
+    this.#followers.add(endpoint)
+    return endpoint
   }
 }

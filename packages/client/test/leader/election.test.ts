@@ -12,6 +12,7 @@ import { VirtualLink } from '../../src/leader/virtual-link.ts'
 import { FakeLocks } from '../../../worker/test/support/fake-locks.ts'
 
 const open: { close(): void }[] = []
+const elections: Election[] = []
 const channel = (name: string) => {
   const c = new BroadcastChannel(name)
   open.push(c)
@@ -20,11 +21,17 @@ const channel = (name: string) => {
 const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms))
 
 afterEach(() => {
+  for (const e of elections.splice(0)) e.close()
   for (const c of open.splice(0)) c.close()
 })
 
 /** A tab: an Election whose hub (when it leads) is a real hub in memory. `abdicate` releases its lock. */
+/** The origin's localStorage stand-in for the last leader epoch, per lock manager (one origin). */
+const lastEpochs = new WeakMap<FakeLocks, { value: number }>()
+
 function tab(locks: FakeLocks, hidden = false) {
+  const stored = lastEpochs.get(locks) ?? { value: 0 }
+  lastEpochs.set(locks, stored)
   const hubs: Hub[] = []
   let release: () => void = () => {}
   const lockView: ElectionEnv['locks'] = {
@@ -50,9 +57,11 @@ function tab(locks: FakeLocks, hidden = false) {
     },
     hidden: () => hidden,
     visible: () => new Promise(() => {}),
+    lastEpoch: { read: () => stored.value, write: (epoch) => void (stored.value = epoch) },
     setTimeout: (cb, ms) => setTimeout(cb, ms),
     clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
   })
+  elections.push(election)
   return { election, hubs, close: () => release() }
 }
 
