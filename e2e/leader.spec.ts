@@ -3,7 +3,7 @@
  * tabs elect a leader with Web Locks; its hub serves every tab over BroadcastChannel.
  */
 import { expect, test, type Page } from '@playwright/test'
-import { SERVER_URL, dev, eventsIn, newMarker, openTabWithoutSharedWorker, outsideListener, resetServer, subscribeIn, untilMarker } from './support.ts'
+import { dev, eventsIn, newMarker, openTabWithoutSharedWorker, outsideListener, resetServer, subscribeIn, untilMarker } from './support.ts'
 
 test.beforeAll(async () => {
   await dev('sql', { query: 'create table if not exists public.e2e_leader (id bigint primary key, note text)' })
@@ -47,20 +47,6 @@ test('five tabs without SharedWorker share one socket through an elected leader'
   await outside.send('hello', again)
   for (const tab of tabs) expect(await untilMarker(() => eventsIn(tab, 'lobby'), again)).toHaveLength(2)
   await outside.close()
-})
-
-test('without Web Locks the tab runs its own hub, and its health check says why', async ({ context }) => {
-  const page = await context.newPage()
-  await page.addInitScript(() => {
-    delete (window as { SharedWorker?: unknown }).SharedWorker
-    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined })
-  })
-  await page.goto(`/?${new URLSearchParams({ url: SERVER_URL, manual: '1' })}`)
-  await page.waitForFunction(() => typeof window.realtime === 'object')
-  await subscribeIn(page, 'lobby', 'lobby', [{ type: 'broadcast', filter: { event: '*' } }])
-  expect((await modeOf(page)).mode).toBe('in-page')
-  const findings = await page.evaluate(() => window.realtime.healthCheck())
-  expect(findings).toContainEqual(expect.objectContaining({ id: 'no-shared-worker', message: expect.stringContaining('Web Locks') }))
 })
 
 interface SendResult {
