@@ -7,7 +7,7 @@
  * so that a visible tab leads where there is one.
  */
 import type { HubEndpoint } from '../hub/hub-endpoint.ts'
-import { CONTROL_CHANNEL, LINK_VERSION, linkChannelName, linkStats, parseControl } from './link-frames.ts'
+import { CONTROL_CHANNEL, LINK_VERSION, linkChannelName, linkLockName, linkStats, parseControl } from './link-frames.ts'
 import { VirtualLink, type ChannelLike } from './virtual-link.ts'
 
 export interface ElectionLocks {
@@ -69,6 +69,11 @@ export class Election {
     this.#control.addEventListener('message', (event) => this.#onControl(event.data))
     this.#decided = new Promise<void>((resolve) => (this.#decide = resolve))
     void this.#start()
+  }
+
+  /** Followers' links this tab serves while it leads. */
+  get linkCount(): number {
+    return this.#links.size
   }
 
   get isLeader(): boolean {
@@ -161,14 +166,17 @@ export class Election {
       epoch: () => epoch,
       accepts: (e) => e === epoch,
       onMain: (data, ports) => port1.postMessage(data, ports),
-      onControl: (frame) => {
-        if (frame.kind !== 'close') return
-        this.#links.delete(link)
-        virtual.close()
-        port1.close()
-      },
+      onControl: (frame) => frame.kind === 'close' && drop(),
     })
+    const drop = () => {
+      if (this.#links.get(link) !== virtual) return
+      this.#links.delete(link)
+      virtual.close()
+      port1.close()
+    }
     this.#links.set(link, virtual)
+    // The follower holds this lock while its end is open: the grant means it closed or crashed.
+    this.#env.locks.request(linkLockName(link), {}, drop).catch(() => {})
     port1.onmessage = (event) => virtual.send('main', event.data)
     ;(await hubReady).connect(port2)
     virtual.post({ sr: LINK_VERSION, kind: 'accept', epoch })
@@ -189,6 +197,8 @@ export class Election {
   #follow(): ElectedEndpoint {
     const env = this.#env
     const link = crypto.randomUUID()
+    let releaseLink = () => {}
+    env.locks.request(linkLockName(link), {}, () => new Promise<void>((resolve) => (releaseLink = resolve))).catch(() => {})
     let epoch: number | null = null
     let closed = false
     const queued: [unknown, Transferable[] | undefined][] = []
@@ -248,6 +258,7 @@ export class Election {
         stopAsking()
         listeners.clear()
         virtual.close()
+        releaseLink()
         this.#followers.delete(endpoint)
       },
     }

@@ -8,6 +8,8 @@
 export const LINK_VERSION = 1
 export const CONTROL_CHANNEL = `shared-realtime:leader:v${LINK_VERSION}`
 export const linkChannelName = (link: string) => `shared-realtime:link:v${LINK_VERSION}:${link}`
+/** The Web Lock a follower holds while its end of a link is open; the leader's grant of it means the follower is gone. */
+export const linkLockName = (link: string) => `shared-realtime:link-open:${link}`
 
 export type ControlFrame = { sr: typeof LINK_VERSION; kind: 'connect'; link: string } | { sr: typeof LINK_VERSION; kind: 'leader'; epoch: number }
 

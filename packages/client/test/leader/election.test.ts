@@ -124,6 +124,26 @@ describe('leader election', () => {
     for (const hub of [...a.hubs, ...visible.hubs]) hub.close()
   })
 
+  it('the leader drops a follower\'s link when the follower closes it, or when its page is gone without a word', async () => {
+    const locks = new FakeLocks()
+    const a = tab(locks)
+    const b = tab(locks)
+    await a.election.endpoint()
+    const polite = await b.election.endpoint()
+    const crashing = await b.election.endpoint()
+    expect(await ping(polite as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
+    expect(await ping(crashing as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
+    expect(a.election.linkCount).toBe(2)
+    polite.close?.()
+    await tick()
+    expect(a.election.linkCount).toBe(1)
+    // A crash: the browser releases the page's locks, and no close frame is sent.
+    locks.crash('shared-realtime:link-open:')
+    await tick()
+    expect(a.election.linkCount).toBe(0)
+    for (const hub of a.hubs) hub.close()
+  })
+
   it('ignores and counts junk on the control and link channels, and frames of another epoch', async () => {
     const locks = new FakeLocks()
     const a = tab(locks)

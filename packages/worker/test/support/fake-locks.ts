@@ -11,7 +11,8 @@ interface Waiter {
 }
 
 export class FakeLocks implements LockManagerLike {
-  #held = new Set<string>()
+  /** Name → the grant in force (a crash replaces it, so the old holder's late release is ignored). */
+  #held = new Map<string, object>()
   #queues = new Map<string, Waiter[]>()
 
   held(name: string): boolean {
@@ -39,15 +40,25 @@ export class FakeLocks implements LockManagerLike {
   }
 
   #grant(name: string, waiter: Waiter): void {
-    this.#held.add(name)
+    const grant = {}
+    this.#held.set(name, grant)
     void Promise.resolve()
       .then(() => waiter.callback({ name }))
       .then(waiter.resolve, waiter.reject)
       .finally(() => {
-        this.#held.delete(name)
-        const next = this.#queues.get(name)?.shift()
-        if (next) this.#grant(name, next)
+        if (this.#held.get(name) === grant) this.#release(name)
       })
+  }
+
+  #release(name: string): void {
+    this.#held.delete(name)
+    const next = this.#queues.get(name)?.shift()
+    if (next) this.#grant(name, next)
+  }
+
+  /** The holders of every lock whose name starts with `prefix` die (a crashed page): the next in line get them. */
+  crash(prefix: string): void {
+    for (const name of [...this.#held.keys()]) if (name.startsWith(prefix)) this.#release(name)
   }
 }
 
