@@ -155,9 +155,12 @@ test('a crashed tab releases its subscriptions and presence within a second', as
   await expect.poll(() => stays.evaluate(() => Object.keys(window.__channels.room.presenceState()).length)).toBe(0)
 })
 
-test('without SharedWorker the same API runs on an in-page hub (one socket per tab)', async ({ context }) => {
+// Without SharedWorker but with Web Locks the tabs elect a leader and share one socket (leader.spec.ts);
+// without Web Locks either, each tab runs its own hub.
+test('without SharedWorker and Web Locks the same API runs on an in-page hub (one socket per tab)', async ({ context }) => {
   await context.addInitScript(() => {
     delete (window as { SharedWorker?: unknown }).SharedWorker
+    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined })
   })
   const [one, two] = await openTabs(context, 2)
   await subscribeIn(one, 'chat', 'fallback', [{ type: 'broadcast', filter: { event: '*' } }])
@@ -166,6 +169,7 @@ test('without SharedWorker the same API runs on an in-page hub (one socket per t
   expect(await expectEvents(two, 'chat', 1)).toEqual([{ type: 'broadcast', event: 'hi', payload: { n: 1 } }])
   const stats = await dev('stats')
   expect(stats.sockets).toBe(2)
+  expect(await one.evaluate(() => window.realtime.getHealthStatus().mode)).toBe('in-page')
   const findings = await one.evaluate(() => window.realtime.healthCheck())
-  expect(findings.map((f) => f.id)).toContain('no-shared-worker')
+  expect(findings).toContainEqual(expect.objectContaining({ id: 'no-shared-worker', message: expect.stringContaining('Web Locks') }))
 })

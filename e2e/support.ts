@@ -22,6 +22,18 @@ export async function openTab(context: BrowserContext, params: Record<string, st
   return page
 }
 
+/** A tab of a browser without SharedWorker (removed before any script runs): the client falls back. */
+export async function openTabWithoutSharedWorker(context: BrowserContext, params: Record<string, string | number> = {}): Promise<Page> {
+  const page = await context.newPage()
+  await page.addInitScript(() => {
+    delete (window as { SharedWorker?: unknown }).SharedWorker
+  })
+  const query = new URLSearchParams({ url: SERVER_URL, manual: '1', ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) })
+  await page.goto(`/?${query}`)
+  await page.waitForFunction(() => typeof window.realtime === 'object')
+  return page
+}
+
 export async function openTabs(context: BrowserContext, n: number, params: Record<string, string | number> = {}): Promise<Page[]> {
   const pages: Page[] = []
   for (let i = 0; i < n; i++) pages.push(await openTab(context, params))
@@ -141,4 +153,27 @@ export function sendIn(page: Page, name: string, event: string, payload: unknown
     payload,
     options,
   })
+}
+
+/**
+ * After the server is back: waits until each tab's hub has emptied its outbox, then sends a marker
+ * through each (a barrier: anything that hub sent before arrives first), and checks that the `total`
+ * messages `{k, from}` sent on channel 'out' arrived exactly once each, in order per `from`.
+ */
+export async function expectQueuedOnceInOrder(tabs: Page[], received: RecordedEvent[], total: number): Promise<void> {
+  await expect.poll(() => received.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(total)
+  for (const tab of tabs) {
+    await expect.poll(() => tab.evaluate(() => window.realtime.getHealthStatus().outbox.size)).toBe(0)
+    await expect.poll(() => tab.evaluate(() => window.__statuses.out.at(-1))).toBe('SUBSCRIBED')
+    const marker = newMarker()
+    expect(await sendIn(tab, 'out', 'm', marker)).toBe('ok')
+    await untilMarker(() => received, marker)
+  }
+  const got = received.map((m) => m.payload as { k?: number; from?: string }).filter((p) => p.k !== undefined)
+  expect(got).toHaveLength(total)
+  expect(new Set(got.map((m) => m.k)).size).toBe(total)
+  for (const from of new Set(got.map((m) => m.from))) {
+    const order = got.filter((m) => m.from === from).map((m) => m.k!)
+    expect(order).toEqual([...order].sort((a, b) => a - b))
+  }
 }

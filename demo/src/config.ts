@@ -12,6 +12,8 @@ export interface DemoConfig {
   options: HubOptions
   /** `?manual=1`: create the client but no demo subscriptions (tests drive it from the console). */
   manual: boolean
+  /** `?announceProtocol=1` (tests): run the hub in this page, announcing that protocol version, to play an older or newer deploy. */
+  announceProtocol: number | null
 }
 
 const NUMBER_PARAMS = ['heartbeatIntervalMs', 'timeoutMs', 'leaveGraceMs', 'deliveryBatchMs', 'hiddenDeliveryMs'] as const
@@ -43,5 +45,6 @@ export function readConfig(search = location.search): DemoConfig {
     anonKey: params.get('key') ?? __LOCAL_ANON_KEY__,
     options,
     manual: params.get('manual') === '1',
+    announceProtocol: params.has('announceProtocol') ? Number(params.get('announceProtocol')) : null,
   }
 }

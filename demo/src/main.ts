@@ -1,5 +1,5 @@
 import { createClient } from '@supabase/supabase-js'
-import { createSharedRealtime } from '@shared-realtime/client'
+import { connectToInPageHub, createSharedRealtime } from '@shared-realtime/client'
 import { readConfig } from './config.ts'
 import { mountConnectionIndicator } from './connection-indicator.ts'
 import { createDevApi } from './dev-api.ts'
@@ -17,7 +17,11 @@ const config = readConfig()
 
 // The app's ordinary supabase-js client (REST, auth); realtime goes through the shared socket.
 const supabase = createClient(config.supabaseUrl, config.anonKey)
-const realtime = createSharedRealtime(config.supabaseUrl, config.anonKey, config.options)
+const announceProtocol = config.announceProtocol
+const realtime = createSharedRealtime(config.supabaseUrl, config.anonKey, {
+  ...config.options,
+  ...(announceProtocol === null ? {} : { endpoint: () => connectToInPageHub({ announceProtocol }) }),
+})
 
 // For the browser console, and for the end-to-end tests (typed in globals.d.ts).
 window.realtime = realtime

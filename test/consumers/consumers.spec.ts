@@ -22,8 +22,10 @@ async function open(page: Page, url: string): Promise<void> {
   await expect(page.locator('#status')).toHaveText('SUBSCRIBED')
 }
 
-for (const { name, port } of SERVED_APPS) {
-  test(`${name}: two tabs, one socket, a broadcast reaches the other tab`, async ({ context }) => {
+for (const { name, port } of SERVED_APPS) for (const withoutSharedWorker of [false, true]) {
+  // Without SharedWorker the tabs elect a leader: the election is a lazy chunk every bundler must emit.
+  test(`${name}${withoutSharedWorker ? ', no SharedWorker (leader election)' : ''}: two tabs, one socket, a broadcast reaches the other tab`, async ({ context }) => {
+    if (withoutSharedWorker) await context.addInitScript(() => delete (window as { SharedWorker?: unknown }).SharedWorker)
     // The previous test's context (and its SharedWorker) is gone: its socket closes at the server.
     await expect.poll(serverSockets).toBe(0)
     const [tab1, tab2] = [await context.newPage(), await context.newPage()]
@@ -38,6 +40,10 @@ for (const { name, port } of SERVED_APPS) {
     await expect(tab2.locator('#received')).toHaveText('1')
     expect(await tab2.evaluate(() => (window as any).received)).toEqual([{ from: 'tab 1' }])
     expect(await serverSockets()).toBe(1)
+    if (withoutSharedWorker) {
+      const modes = await Promise.all([tab1, tab2].map((tab) => tab.evaluate(() => (window as any).realtime.getHealthStatus().mode)))
+      expect(modes.sort()).toEqual(['follower', 'leader'])
+    }
   })
 }
 

@@ -24,7 +24,7 @@ export interface ResolvedClientConfig {
   accessToken?: () => Promise<string | null>
   endpoint: () => HubEndpoint | Promise<HubEndpoint>
   /** Where the hub runs: the origin's SharedWorker, this page (no SharedWorker), an endpoint the app gave, or nowhere (SSR). */
-  hubKind: 'shared-worker' | 'in-page' | 'custom' | 'unsupported'
+  hubKind: 'shared-worker' | 'elected' | 'in-page' | 'custom' | 'unsupported'
   hubCheckIntervalMs: number
   /** Every timer and `now()` of the client; default `systemClock` (tests pass fake timers through it). */
   clock?: Clock

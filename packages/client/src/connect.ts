@@ -3,21 +3,18 @@
  * mobile browsers and webviews), a hub inside this page over a MessageChannel with the same API.
  */
 import { HUB_WORKER_NAME } from '@shared-realtime/worker/protocol'
+import type { HubEndpoint } from './hub/hub-endpoint.ts'
 import { RealtimeError } from './errors.ts'
 
-/** A MessagePort-like endpoint (Comlink's Endpoint, plus an optional close). */
-export interface HubEndpoint {
-  postMessage(message: unknown, transfer?: Transferable[]): void
-  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
-  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void
-  start?(): void
-  close?(): void
-  /** Rejects (with a typed error) if the hub behind this endpoint can never answer, e.g. its script did not load. */
-  failed?: Promise<never>
-}
+export type { HubEndpoint } from './hub/hub-endpoint.ts'
 
 export function sharedWorkerSupported(): boolean {
   return typeof SharedWorker !== 'undefined'
+}
+
+/** Whether tabs can elect a leader to share one hub without SharedWorker: Web Locks and BroadcastChannel. */
+export function electionSupported(): boolean {
+  return typeof navigator !== 'undefined' && !!navigator.locks && typeof BroadcastChannel !== 'undefined'
 }
 
 /** A server (Node, server-side rendering): no SharedWorker, no page, so no hub either. */
@@ -31,7 +28,7 @@ export function isServerRuntime(): boolean {
  * tabs of an old deploy and a new one never share a hub.
  */
 export async function connectToHub(): Promise<HubEndpoint> {
-  if (!sharedWorkerSupported()) return connectToInPageHub()
+  if (!sharedWorkerSupported()) return connectToFallbackHub()
   // One literal only: bundlers would also emit a second `new URL(…, import.meta.url)` as an asset.
   return watchLoad(
     () => new SharedWorker(new URL('./shared-worker.ts', import.meta.url), { type: 'module', name: HUB_WORKER_NAME }),
@@ -64,7 +61,7 @@ function watchLoad(start: () => SharedWorker, url: string | URL): HubEndpoint {
     worker.addEventListener('error', (event) => reject(loadFailure(url, event)), { once: true })
   })
   failed.catch(() => {})
-  return Object.assign(port, { failed })
+  return Object.assign(port, { failed, mode: 'shared-worker' as const })
 }
 
 function loadFailure(url: string | URL, cause: unknown): RealtimeError {
@@ -90,11 +87,28 @@ export async function connectOnServer(): Promise<never> {
 
 let inPageHub: Promise<{ connect(port: MessagePort): void }> | null = null
 
-/** Fallback: one hub for this page (no sharing across tabs, same guarantees otherwise). */
-export async function connectToInPageHub(): Promise<HubEndpoint> {
-  inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore }) =>
+/**
+ * Without SharedWorker: the tabs elect a leader whose hub they share over BroadcastChannel (a chunk
+ * loaded only here); without Web Locks or BroadcastChannel, a hub in this page.
+ */
+export async function connectToFallbackHub(): Promise<HubEndpoint> {
+  if (!electionSupported()) return connectToInPageHub()
+  const { connectToElectedHub } = await import('./leader/elected-hub.ts')
+  return connectToElectedHub()
+}
+
+/**
+ * Fallback: one hub for this page (no sharing across tabs, same guarantees otherwise).
+ * `announceProtocol` is for tests only: the protocol version the hub announces to other hubs of the
+ * origin, to play an older or newer deploy (deploy/version-announcer.ts).
+ */
+export async function connectToInPageHub(testing: { announceProtocol?: number } = {}): Promise<HubEndpoint> {
+  inPageHub ??= import('@shared-realtime/worker').then(({ createHub, createIdbOutboxStore, originHubEnvironment }) =>
     createHub({
+      announceProtocol: testing.announceProtocol,
       createStore: typeof indexedDB === 'undefined' ? undefined : () => createIdbOutboxStore(),
+      // Other hubs of the origin (other tabs' fallbacks, a SharedWorker) share that store: one owner flushes it.
+      ...originHubEnvironment(typeof indexedDB === 'undefined' ? undefined : navigator.locks, globalThis.BroadcastChannel),
       // Page timers are throttled in hidden tabs; one tab has no fan-out to batch anyway.
       flushZeroDelay: 'microtask',
     }),
@@ -102,5 +116,5 @@ export async function connectToInPageHub(): Promise<HubEndpoint> {
   const hub = await inPageHub
   const channel = new MessageChannel()
   hub.connect(channel.port2)
-  return channel.port1
+  return Object.assign(channel.port1, { mode: 'in-page' as const })
 }

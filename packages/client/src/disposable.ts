@@ -41,6 +41,10 @@ export class Listeners<T> {
     return unsubscriber(() => this.#set.delete(listener), options?.signal)
   }
 
+  has(listener: (value: T) => void): boolean {
+    return this.#set.has(listener)
+  }
+
   emit(value: T): void {
     for (const listener of [...this.#set]) {
       try {

@@ -21,13 +21,15 @@ export interface TabParts {
   latency: DeliveryLatency
   alerts: Listeners<Alert>
   hubConnected: Listeners<{ epoch: string; restarted: boolean }>
+  /** A hub of a newer deploy runs in this browser. */
+  updateAvailable(info: { protocol: number }): void
 }
 
 /**
  * @example
  * const hub = new HubConnection(options, createHubHost({ clock, health, tokens, channels, latency, alerts, hubConnected }))
  */
-export function createHubHost({ clock, health, tokens, channels, latency, alerts, hubConnected }: TabParts): HubConnectionHost {
+export function createHubHost({ clock, health, tokens, channels, latency, alerts, hubConnected, updateAvailable }: TabParts): HubConnectionHost {
   return {
     hello: () => ({ token: tokens.current ?? null, tokenPending: tokens.pending, ...pageState() }),
     timeoutMs: () => health.timeoutMs,
@@ -36,10 +38,13 @@ export function createHubHost({ clock, health, tokens, channels, latency, alerts
         health: (snapshot) => health.set(snapshot),
         refreshToken: () => void tokens.refresh(),
         alert: (alert) => alerts.emit(alert),
+        updateAvailable: (protocol) => updateAvailable({ protocol }),
         channel: (id) => channels.bySubscription(id),
         latency: (ms) => latency.record(ms),
       }),
     connected: (conn, restarted) => {
+      const endpoint = conn.endpoint
+      if (endpoint.mode) health.setMode(() => ({ mode: endpoint.mode, leaderEpoch: endpoint.leaderEpoch ?? null, ignoredMessages: endpoint.ignoredMessages }))
       health.set(conn.health)
       // The hub waits for the first answer of the app's accessToken callback before it joins anything.
       if (tokens.pending) void tokens.refresh()

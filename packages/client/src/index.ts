@@ -12,7 +12,7 @@
  */
 import { readJwtClaims, systemClock } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
-import { connectOnServer, connectToHub, connectToInPageHub, connectToWorkerUrl, isServerRuntime, sharedWorkerSupported } from './connect.ts'
+import { connectOnServer, connectToFallbackHub, connectToHub, connectToWorkerUrl, electionSupported, isServerRuntime, sharedWorkerSupported } from './connect.ts'
 import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions } from './shared-realtime.ts'
 
 export { SharedRealtime, type SharedRealtimeOptions } from './shared-realtime.ts'
@@ -108,15 +108,17 @@ function resolveEndpoint(endpoint: SharedRealtimeOptions['endpoint']): Pick<Reso
   if (typeof endpoint === 'string' || endpoint instanceof URL) {
     if (isServerRuntime()) return { endpoint: connectOnServer, hubKind: 'unsupported' }
     // Without SharedWorker a hosted worker file cannot run either: same fallback as the bundled one.
-    if (!sharedWorkerSupported()) return { endpoint: connectToInPageHub, hubKind: 'in-page' }
+    if (!sharedWorkerSupported()) return { endpoint: connectToFallbackHub, hubKind: fallbackKind() }
     return { endpoint: () => connectToWorkerUrl(endpoint), hubKind: 'shared-worker' }
   }
   if (endpoint !== undefined) {
     throw RealtimeError.of('invalid-argument', 'endpoint must be the URL of the shared worker script (string or URL) or a function returning a hub endpoint')
   }
   if (isServerRuntime()) return { endpoint: connectOnServer, hubKind: 'unsupported' }
-  return { endpoint: connectToHub, hubKind: sharedWorkerSupported() ? 'shared-worker' : 'in-page' }
+  return { endpoint: connectToHub, hubKind: sharedWorkerSupported() ? 'shared-worker' : fallbackKind() }
 }
+
+const fallbackKind = () => (electionSupported() ? 'elected' : 'in-page')
 
 /**
  * What shareRealtime() needs from a supabase-js client. Its URL and key are `protected` in supabase-js's

@@ -45,6 +45,9 @@ export class SharedRealtime implements ChannelHost {
   #latency = new DeliveryLatency()
   #hubListeners = new Listeners<{ epoch: string; restarted: boolean }>()
   #alertListeners = new Listeners<Alert>()
+  #updateListeners = new Listeners<{ protocol: number }>()
+  /** Set once a newer deploy's hub was seen: later onUpdateAvailable() callers hear it at once. */
+  #update: { protocol: number } | null = null
   #idCounter = 0
   #stopListeningToPage: () => void
   readonly #managed: ManagedSubscriptions
@@ -77,7 +80,11 @@ export class SharedRealtime implements ChannelHost {
         hubCheckIntervalMs: config.hubCheckIntervalMs,
         locks: config.locks ?? pageLocks,
       },
-      createHubHost({ clock: this.clock, health: this.#health, tokens: this.#tokens, channels: this.#channels, latency: this.#latency, alerts: this.#alertListeners, hubConnected: this.#hubListeners }),
+      createHubHost({ clock: this.clock, health: this.#health, tokens: this.#tokens, channels: this.#channels, latency: this.#latency, alerts: this.#alertListeners, hubConnected: this.#hubListeners, updateAvailable: (info) => {
+        if (this.#update) return
+        this.#update = info
+        this.#updateListeners.emit(info)
+      } }),
     )
     this.#stopListeningToPage = listenToPage({
       hint: (hint) => this.#hub.hint(hint),
@@ -159,6 +166,18 @@ export class SharedRealtime implements ChannelHost {
   /** Fires after the tab (re)connected to a hub; `restarted` means the worker was replaced. */
   onHubConnect(callback: (info: { epoch: string; restarted: boolean }) => void, options?: { signal?: AbortSignal }): Unsubscribe {
     return this.#hubListeners.on(callback, options)
+  }
+
+  /**
+   * Fires once when a hub of a newer deploy runs in this browser (the app was updated in another tab):
+   * offer a reload. This tab keeps working meanwhile; its hub hands its queued messages to the new one.
+   * Called at once (in a microtask) if that is already known.
+   */
+  onUpdateAvailable(callback: (info: { protocol: number }) => void, options?: { signal?: AbortSignal }): Unsubscribe {
+    const off = this.#updateListeners.on(callback, options)
+    const known = this.#update
+    if (known) queueMicrotask(() => this.#updateListeners.has(callback) && callback(known))
+    return off
   }
 
   /** Counters and latency percentiles of the shared socket, plus hub-to-tab delivery latency measured here. */

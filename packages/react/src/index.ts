@@ -17,5 +17,6 @@ export {
 export { useBroadcast, type UseBroadcastOptions } from './use-broadcast.ts'
 export { usePresence, usePresenceState } from './use-presence.ts'
 export { useResync } from './use-resync.ts'
+export { useUpdateAvailable } from './use-update-available.ts'
 export type { ChannelStatus } from './channel-pool.ts'
 export type { RealtimeLike } from './realtime-like.ts'

@@ -9,6 +9,8 @@ export interface RealtimeLike {
   removeChannel(channel: SharedChannel): Promise<unknown>
   getHealthStatus(): HealthSnapshot
   onHealthChange(callback: (health: HealthSnapshot) => void): Unsubscribe
+  /** A newer deploy runs in this browser (optional for test doubles). */
+  onUpdateAvailable?(callback: (info: { protocol: number }) => void): Unsubscribe
   /** Where a failed transform goes when the hook has no `onError` (the health's `lastError`). */
   reportError?(error: RealtimeError): void
 }

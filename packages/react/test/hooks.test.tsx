@@ -13,6 +13,7 @@ import {
   useRealtimeSubscription,
   useResync,
   useSharedRealtime,
+  useUpdateAvailable,
 } from '../src/index.ts'
 import { createFakeRealtime, type FakeRealtime } from './support/fake-realtime.ts'
 
@@ -260,6 +261,14 @@ describe('status, presence, resync, send', () => {
     expect(result.current).toMatchObject({ status: 'connected', tabCount: 3 })
     act(() => client.setHealth({ status: 'reconnecting' }))
     expect(result.current.status).toBe('reconnecting')
+  })
+
+  it('useUpdateAvailable is null until a newer deploy announces itself', () => {
+    const client = createFakeRealtime()
+    const { result } = renderHook(() => useUpdateAvailable(), inStrictMode(client))
+    expect(result.current).toBeNull()
+    act(() => client.announceUpdate(3))
+    expect(result.current).toEqual({ protocol: 3 })
   })
 
   it('usePresenceState re-renders on presence events; usePresence re-tracks a changed payload only', async () => {

@@ -6,10 +6,12 @@ import { createHub } from './hub.ts'
 import { createIdbOutboxStore } from './outbox/outbox-store-idb.ts'
 import { createWebLocksLiveness, manualLiveness } from './tabs/liveness.ts'
 import { hubLifetimeLockName } from './protocol/names.ts'
+import { originHubEnvironment } from './origin-environment.ts'
+import type { LockManagerLike } from './outbox/owner-lock.ts'
 
 interface SharedWorkerScope {
   onconnect: ((event: MessageEvent) => void) | null
-  navigator?: { locks?: Parameters<typeof createWebLocksLiveness>[0] }
+  navigator?: { locks?: LockManagerLike }
   indexedDB?: unknown
 }
 
@@ -26,6 +28,7 @@ const hub = createHub({
   lifetimeLock: locks ? lifetimeLock : undefined,
   liveness: locks ? createWebLocksLiveness(locks) : manualLiveness,
   createStore: () => createIdbOutboxStore(),
+  ...originHubEnvironment(locks, (globalThis as { BroadcastChannel?: Parameters<typeof originHubEnvironment>[1] }).BroadcastChannel),
 })
 
 scope.onconnect = (event: MessageEvent) => {

@@ -12,6 +12,9 @@ import { FlushScheduler, type ZeroDelay } from './tabs/flush-scheduler.ts'
 import { manualLiveness, type Liveness } from './tabs/liveness.ts'
 import { createMemoryOutboxStore } from './outbox/outbox-store-memory.ts'
 import type { OutboxStore } from './outbox/outbox-entry.ts'
+import type { OwnerLock } from './outbox/owner-lock.ts'
+import type { OutboxSignal } from './outbox/outbox-signal.ts'
+import { announceVersion } from './deploy/version-announcer.ts'
 import { validateBindings, validateBroadcast, validateSubscribeRequest, validateToken } from './input/validate.ts'
 import { resolveHubOptions, validateHubOptions } from './input/hub-options.ts'
 import { describeReason } from './reasons.ts'
@@ -29,6 +32,13 @@ export interface HubEnvironment {
   uuid?: () => string
   /** Where each project's outbox lives; IndexedDB in the worker entry, memory by default. */
   createStore?: () => OutboxStore
+  /** Where hubs share a stored outbox: the per-project owner lock and the channel between hubs (outbox/outbox-ownership.ts). */
+  ownerLock?: OwnerLock
+  outboxSignal?: OutboxSignal
+  /** Where hubs of the origin announce their protocol version (deploy/version-announcer.ts). */
+  versionChannel?: Parameters<typeof announceVersion>[0]
+  /** Test only: the version this hub announces (default PROTOCOL_VERSION), to play an old or new deploy. */
+  announceProtocol?: number
   /** A WebSocket constructor where there is no global one (Node). */
   transport?: unknown
   liveness?: Liveness
@@ -62,6 +72,18 @@ export function createHub(env: HubEnvironment = {}): Hub {
   const epoch = env.epoch ?? uuid()
   const projects = new Map<string, { hub: SocketHub; healthTimer: Timeout; flushes: FlushScheduler; ready: Promise<void> }>()
   let closed = false
+  /** The protocol of a newer hub in this browser, once one announced itself. */
+  let newer: number | null = null
+  const updateAvailable = (protocol: number) => ({ type: 'hub/update-available' as const, protocol })
+  const announcer = env.versionChannel
+    ? announceVersion(env.versionChannel, { protocol: env.announceProtocol ?? PROTOCOL_VERSION, epoch }, (protocol) => {
+        newer = protocol
+        for (const { hub } of projects.values()) {
+          hub.handOverOutbox()
+          hub.tabs.pushAll(updateAvailable(protocol))
+        }
+      })
+    : null
 
   function projectFor(hello: TabHello) {
     const key = projectKey(hello.project)
@@ -76,6 +98,8 @@ export function createHub(env: HubEnvironment = {}): Hub {
         clock,
         random,
         store: createStore(),
+        ownerLock: env.ownerLock,
+        outboxSignal: env.outboxSignal,
         transport: env.transport,
         uuid,
         log: env.log,
@@ -87,7 +111,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
         },
       })
       const flushes = new FlushScheduler(clock, () => hub.options.deliveryBatchMs, env.flushZeroDelay)
-      entry = { hub, healthTimer, flushes, ready: hub.start() }
+      entry = { hub, healthTimer, flushes, ready: hub.start().then(() => void (newer !== null && hub.handOverOutbox())) }
       projects.set(key, entry)
     }
     return entry
@@ -159,6 +183,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
         hub.attachTab(tab)
         hub.noteTabAuth(hello.token, hello.tokenPending)
         if (!hello.online) hub.hint({ online: false }, tab)
+        if (newer !== null) tab.push(updateAvailable(newer))
         const watched = tab
         stopWatching = liveness.watch(hello.tabId, () => {
           if (tab === watched) drop(true)
@@ -278,6 +303,8 @@ export function createHub(env: HubEnvironment = {}): Hub {
         hub.close()
       }
       projects.clear()
+      env.outboxSignal?.close()
+      announcer?.close()
     },
   }
 }

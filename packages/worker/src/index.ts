@@ -5,6 +5,7 @@
  */
 export { createHub, type Hub, type HubEnvironment } from './hub.ts'
 export { createIdbOutboxStore } from './outbox/outbox-store-idb.ts'
+export { originHubEnvironment } from './origin-environment.ts'
 export { createMemoryOutboxStore } from './outbox/outbox-store-memory.ts'
 export type { OutboxEntry, OutboxStore } from './outbox/outbox-entry.ts'
 export { createWebLocksLiveness, manualLiveness, type Liveness } from './tabs/liveness.ts'

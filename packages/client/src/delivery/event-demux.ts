@@ -8,6 +8,8 @@ import type { Alert, DeliveryFrame, HealthSnapshot, TabEvent } from '@shared-rea
 /** The receivers of one tab's events. */
 export interface DemuxTargets {
   health(snapshot: HealthSnapshot): void
+  /** A hub of a newer deploy runs in this browser. */
+  updateAvailable(protocol: number): void
   refreshToken(): void
   alert(alert: Alert): void
   /** The channel holding this subscription, if the tab still has it. */
@@ -32,6 +34,9 @@ export function demuxFrame(frame: DeliveryFrame<TabEvent>, now: number, targets:
         break
       case 'hub/alert':
         targets.alert(event.alert)
+        break
+      case 'hub/update-available':
+        targets.updateAvailable(event.protocol)
         break
       default:
         if (event.type === 'channel/event' && event.bindingIds.length > 0) targets.latency(latency)

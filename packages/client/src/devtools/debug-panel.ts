@@ -89,6 +89,7 @@ export function mountDebugPanel(element: HTMLElement, realtime: SharedRealtime):
   const stats = el('dl', 'stats')
   const statValue = (label: string, key: string) => statRow(stats, label, key)
   const tabs = statValue('Tabs on socket', 'tabs')
+  const hubMode = statValue('Hub', 'mode')
   const hubChannels = statValue('Hub channels', 'channels')
   const hubSubscriptions = statValue('Hub subscriptions', 'subscriptions')
   const attempts = statValue('Reconnects', 'attempts')
@@ -179,6 +180,7 @@ export function mountDebugPanel(element: HTMLElement, realtime: SharedRealtime):
     sparkPath.setAttribute('d', sparklinePath(samples, SPARK_WIDTH, SPARK_HEIGHT, SAMPLES))
 
     tabs.textContent = String(health.tabCount)
+    hubMode.textContent = (health.mode ?? 'custom') + (health.leaderEpoch ? ` (leader epoch ${health.leaderEpoch})` : '')
     hubChannels.textContent = String(health.channelCount)
     hubSubscriptions.textContent = String(health.subscriptionCount)
     attempts.textContent = String(health.reconnectAttempts)

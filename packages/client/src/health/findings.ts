@@ -42,7 +42,7 @@ export function findingsOf(facts: DiagnosticFacts, ownHub: OwnHubReason = null):
   if (heartbeat && heartbeat.p95 > 1000) add('high-latency', 'warning', `heartbeat p95 is ${heartbeat.p95} ms`, 'A slow network or an overloaded server; deliveries will lag by as much.')
   if (facts.errorsPerMinute >= 10) add('error-rate', 'warning', `${facts.errorsPerMinute} errors in the last minute`, 'See lastError and the channel states.')
   if (ownHub === 'no-shared-worker') {
-    add('no-shared-worker', 'warning', 'SharedWorker is not available in this browser: this tab runs its own hub and socket', 'Tabs cannot share a socket here; everything else works the same.')
+    add('no-shared-worker', 'warning', 'SharedWorker is not available in this browser, and neither are Web Locks or BroadcastChannel (needed to elect a leader tab): this tab runs its own hub and socket', 'Tabs cannot share a socket here; everything else works the same.')
   }
   return findings
 }

@@ -19,6 +19,8 @@ export interface ConnectionStateChange {
  */
 export class HealthMirror {
   #health: HealthSnapshot
+  /** What only the tab knows (where its hub runs), laid over every snapshot from the hub. */
+  #local: () => Pick<HealthSnapshot, 'mode' | 'leaderEpoch' | 'ignoredMessages'> = () => ({})
   #health$ = new Listeners<HealthSnapshot>()
   #state$ = new Listeners<ConnectionStateChange>()
   #quality$ = new Listeners<ConnectionQuality>()
@@ -39,10 +41,15 @@ export class HealthMirror {
   /** Replaces the snapshot; state and quality listeners hear only actual changes, health listeners every snapshot. */
   set(health: HealthSnapshot): void {
     const before = this.#health
-    this.#health = health
+    this.#health = { ...health, ...this.#local() }
     if (before.status !== health.status || before.reason !== health.reason) this.#state$.emit({ status: health.status, reason: health.reason })
     if (before.quality !== health.quality) this.#quality$.emit(health.quality)
     this.#health$.emit(health)
+  }
+
+  /** Where this tab's hub runs, read on every snapshot from the next one on. */
+  setMode(local: () => Pick<HealthSnapshot, 'mode' | 'leaderEpoch' | 'ignoredMessages'>): void {
+    this.#local = local
   }
 
   /** A failure in this tab only (a throwing transform): shown as `lastError` until the hub's next snapshot. */

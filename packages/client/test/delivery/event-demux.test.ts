@@ -11,6 +11,7 @@ function recorder(known: string[] = ['sub-1']) {
     health: (h) => log.push(['health', h.status]),
     refreshToken: () => log.push(['refresh']),
     alert: (a) => log.push(['alert', a.rule]),
+    updateAvailable: (protocol) => log.push(['update', protocol]),
     channel: (id) => (known.includes(id) ? { handle: (event) => log.push(['channel', id, event.type]) } : undefined),
     latency: (ms) => log.push(['latency', ms]),
   }
@@ -31,11 +32,12 @@ describe('demuxFrame', () => {
         { type: 'auth/refresh', reason: 'expiring' },
         { type: 'hub/alert', alert: { rule: 'slow', metric: 'latency', value: 900, message: 'latency above 500 ms', at: 1 } },
         { type: 'channel/resync', subscriptionId: 'sub-1', since: 1, until: 2, reason: 'reconnected', replayed: 0, complete: false },
+        { type: 'hub/update-available', protocol: 3 },
       ]),
       150,
       targets,
     )
-    expect(log).toEqual([['health', 'connected'], ['channel', 'sub-1', 'channel/status'], ['refresh'], ['alert', 'slow'], ['channel', 'sub-1', 'channel/resync']])
+    expect(log).toEqual([['health', 'connected'], ['channel', 'sub-1', 'channel/status'], ['refresh'], ['alert', 'slow'], ['channel', 'sub-1', 'channel/resync'], ['update', 3]])
   })
 
   it('measures latency for events that reach a callback only', () => {

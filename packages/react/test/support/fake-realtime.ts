@@ -19,6 +19,7 @@ export interface FakeRealtime extends RealtimeLike {
   ack(name: string, status?: 'SUBSCRIBED' | 'CHANNEL_ERROR' | 'CLOSED'): void
   deliver(name: string, payload: unknown, presence?: Record<string, unknown[]>): void
   setHealth(patch: Partial<HealthSnapshot>): void
+  announceUpdate(protocol: number): void
 }
 
 export function createFakeRealtime(): FakeRealtime {
@@ -29,6 +30,7 @@ export function createFakeRealtime(): FakeRealtime {
   const reported: RealtimeError[] = []
   const channels = new Map<string, SharedChannel>()
   const health = new Listeners<HealthSnapshot>()
+  const updates = new Listeners<{ protocol: number }>()
   let snapshot: HealthSnapshot = {
     status: 'connecting', reason: 'test', latency: null, quality: 'offline', subscriptionCount: 0, channelCount: 0, tabCount: 1,
     queueSize: 0, errorCount: 0, reconnectAttempts: 0, circuit: 'closed', lastError: null, uptimeMs: 0, at: 0, epoch: 'e',
@@ -88,6 +90,8 @@ export function createFakeRealtime(): FakeRealtime {
       const bindingIds = matchingBindings(channel, payload)
       channel.handle({ type: 'channel/event', subscriptionId: channel.subscriptionId, bindingIds, payload: encodePayload(payload), ...(presence ? { presence } : {}) })
     },
+    onUpdateAvailable: (callback) => updates.on(callback),
+    announceUpdate: (protocol) => updates.emit({ protocol }),
     setHealth(patch) {
       snapshot = { ...snapshot, ...patch }
       health.emit(snapshot)

@@ -365,6 +365,11 @@ export class ChannelGroup {
     return this.#publisher.send(subscriptionId, message, options)
   }
 
+  /** Sends what the outbox holds for the topic now (it changed without a send from here). */
+  flush(): void {
+    this.#publisher.flush()
+  }
+
   #canPush(): boolean {
     return this.isJoined && this.#instance !== null && this.#deps.connected()
   }

@@ -59,6 +59,11 @@ export class ChannelRegistry implements Iterable<ChannelGroup> {
     for (const group of this.#groups.values()) group.join()
   }
 
+  /** The outbox changed under the groups (another hub's entries, or ones it removed): each drains again. */
+  flushAll(): void {
+    for (const group of this.#groups.values()) group.flush()
+  }
+
   /** The socket went away: every group hears it, then its channel instances are gone with the client. */
   lostAll(reason: string, detach = false): void {
     for (const group of this.#groups.values()) group.lost(reason)

@@ -16,6 +16,8 @@ export interface OutboxEntry {
   sender?: string | null
   createdAt: number
   expiresAt: number | null
+  /** The epoch of the hub that stored it (several hubs may share the store; one owner flushes). */
+  hub?: string
 }
 
 export interface OutboxStore {

@@ -2,6 +2,11 @@
  * The offline outbox: broadcasts that could not be delivered when they were sent, kept in send order,
  * bounded (drop-oldest, counted), expiring per entry, bound to the project and the user who sent them,
  * and mirrored into a store (IndexedDB, or memory when that fails) so they outlive the worker.
+ *
+ * Several hubs of an origin can share the store (in-page fallbacks, two deploys): only the `owner`
+ * (owner-lock.ts) reads others' entries, flushes and deletes in the store. A hub that does not own
+ * only appends, keeps its own entries in memory to hold its later sends behind them (per-tab order),
+ * and forgets them when the owner says they are gone (`forget`).
  */
 import type { OutboxHealth } from '../protocol/health.ts'
 import type { OutboxEntry, OutboxStore } from './outbox-entry.ts'
@@ -14,6 +19,17 @@ export interface OutboxOptions {
   now: () => number
   onChange?: () => void
   onStoreError?: (error: unknown) => void
+  /** An entry is stored (a non-owner nudges the owner with it). */
+  onStored?: (entry: OutboxEntry) => void
+  /** The owner removed these entries from the store (sent, expired, dropped or discarded). */
+  onRemoved?: (ids: string[]) => void
+}
+
+/** Creation time, then each hub's own arrival order (`seq` counts per hub); ties across hubs by hub id. */
+function byAge(a: OutboxEntry, b: OutboxEntry): number {
+  const hubA = a.hub ?? ''
+  const hubB = b.hub ?? ''
+  return a.createdAt - b.createdAt || (hubA === hubB ? a.seq - b.seq : hubA < hubB ? -1 : 1)
 }
 
 export class Outbox {
@@ -21,6 +37,9 @@ export class Outbox {
   #options: OutboxOptions
   #store: OutboxStore
   #seq = 0
+  #owner = true
+  /** Store writes not yet settled: a new owner waits for them before it reads the store. */
+  #writes = new Set<Promise<void>>()
   dropped = 0
   expired = 0
   discarded = 0
@@ -43,17 +62,53 @@ export class Outbox {
     this.#enforceCap()
   }
 
-  /** Loads what an earlier worker left behind. Entries enqueued meanwhile keep their place after them. */
-  async load(): Promise<void> {
-    let stored: OutboxEntry[] = []
+  /** Whether this hub flushes and deletes stored entries (false: it only appends). */
+  get owner(): boolean {
+    return this.#owner
+  }
+
+  /** Stops flushing and deleting in the store (another hub takes over); in-flight results only update memory. */
+  resign(): void {
+    this.#owner = false
+  }
+
+  /**
+   * This hub becomes the owner: once its own writes are stored, the store is the truth. Entries it
+   * holds that are no longer stored were removed by the previous owner and are forgotten (not resent).
+   */
+  async adopt(): Promise<void> {
+    const held = [...this.#entries]
+    await Promise.all(this.#writes)
+    let stored: OutboxEntry[]
     try {
       stored = await this.#store.load(this.#options.project)
     } catch (error) {
       this.#fallBackToMemory(error)
+      stored = held
+    }
+    const ids = new Set(stored.map((e) => e.id))
+    const gone = new Set(held.filter((e) => !ids.has(e.id)))
+    this.#entries = this.#entries.filter((e) => !gone.has(e))
+    this.#owner = true
+    await this.load(stored)
+  }
+
+  /**
+   * Loads what an earlier worker (or another hub) stored. Entries already held keep theirs; the rest
+   * merge in by creation time (then arrival order), so entries enqueued meanwhile stay after them.
+   */
+  async load(given?: OutboxEntry[]): Promise<void> {
+    let stored: OutboxEntry[] = given ?? []
+    if (!given) {
+      try {
+        stored = await this.#store.load(this.#options.project)
+      } catch (error) {
+        this.#fallBackToMemory(error)
+      }
     }
     const known = new Set(this.#entries.map((e) => e.id))
-    const restored = stored.filter((e) => !known.has(e.id)).sort((a, b) => a.seq - b.seq)
-    this.#entries = [...restored, ...this.#entries]
+    const restored = stored.filter((e) => !known.has(e.id))
+    this.#entries = [...restored, ...this.#entries].sort(byAge)
     this.#seq = Math.max(this.#seq, ...this.#entries.map((e) => e.seq), 0)
     this.#enforceCap()
     this.#options.onChange?.()
@@ -66,7 +121,7 @@ export class Outbox {
   /** Adds an entry; resolves once it is stored (or kept in memory after a storage failure). */
   enqueue(entry: OutboxEntry): Promise<void> {
     this.#entries.push(entry)
-    const written = this.#write(() => this.#store.put(entry))
+    const written = this.#write(() => this.#store.put(entry)).then(() => this.#options.onStored?.(entry))
     this.#enforceCap()
     this.#options.onChange?.()
     return written
@@ -77,6 +132,7 @@ export class Outbox {
    * skipped here and removed (and counted) by `expire()`, which the owner's expiry timer runs.
    */
   pending(topic: string, user: string | null): OutboxEntry[] {
+    if (!this.#owner) return []
     const now = this.#options.now()
     return this.#entries.filter((e) => e.topic === topic && e.user === user && (e.expiresAt === null || e.expiresAt > now))
   }
@@ -99,7 +155,7 @@ export class Outbox {
     const before = this.#entries.length
     this.#entries = this.#entries.filter((e) => e !== entry)
     if (this.#entries.length === before) return false
-    this.#write(() => this.#store.remove([entry]))
+    this.#delete([entry])
     this.#options.onChange?.()
     return true
   }
@@ -110,7 +166,7 @@ export class Outbox {
     if (gone.length === 0) return 0
     this.#entries = this.#entries.filter((e) => e.user === keepUser)
     this.discarded += gone.length
-    this.#write(() => this.#store.remove(gone))
+    this.#delete(gone)
     this.#options.onChange?.()
     return gone.length
   }
@@ -122,7 +178,7 @@ export class Outbox {
     if (gone.length === 0) return 0
     this.#entries = this.#entries.filter((e) => !gone.includes(e))
     this.expired += gone.length
-    this.#write(() => this.#store.remove(gone))
+    this.#delete(gone)
     this.#options.onChange?.()
     return gone.length
   }
@@ -146,6 +202,7 @@ export class Outbox {
       dropped: this.dropped,
       expired: this.expired,
       storage: this.#store.kind,
+      owner: this.#owner,
     }
   }
 
@@ -155,7 +212,21 @@ export class Outbox {
     const gone = this.#entries.slice(0, over)
     this.#entries = this.#entries.slice(over)
     this.dropped += gone.length
-    this.#write(() => this.#store.remove(gone))
+    this.#delete(gone)
+  }
+
+  /** Entries the owner removed elsewhere: dropped from memory only. */
+  forget(ids: readonly string[]): void {
+    const gone = new Set(ids)
+    const before = this.#entries.length
+    this.#entries = this.#entries.filter((e) => !gone.has(e.id))
+    if (this.#entries.length !== before) this.#options.onChange?.()
+  }
+
+  /** Only the owner deletes stored entries; it then tells the other hubs which. */
+  #delete(gone: OutboxEntry[]): void {
+    if (!this.#owner) return
+    void this.#write(() => this.#store.remove(gone)).then(() => this.#options.onRemoved?.(gone.map((e) => e.id)))
   }
 
   #write(operation: () => Promise<void>): Promise<void> {
@@ -166,7 +237,9 @@ export class Outbox {
       this.#fallBackToMemory(error)
       return Promise.resolve()
     }
-    return pending.catch((error) => this.#fallBackToMemory(error))
+    const settled = pending.catch((error) => this.#fallBackToMemory(error))
+    this.#writes.add(settled)
+    return settled.finally(() => this.#writes.delete(settled))
   }
 
   /** IndexedDB can be missing, blocked, or over quota: keep working in memory and say so in health. */

@@ -21,17 +21,19 @@ export interface TopicOutbox {
 export interface TopicOutboxOptions {
   project: string
   topic: string
+  /** The epoch of the hub that stores the entries. */
+  hub?: string
   user: () => string | null
   now: () => number
 }
 
-export function createTopicOutbox(outbox: Outbox, { project, topic, user, now }: TopicOutboxOptions): TopicOutbox {
+export function createTopicOutbox(outbox: Outbox, { project, topic, hub, user, now }: TopicOutboxOptions): TopicOutbox {
   return {
     pending: () => outbox.pending(topic, user()),
     hasPending: () => outbox.hasPending(topic, user()),
     entry({ id, event, payload, sender, private: isPrivate, ttlMs }) {
       const createdAt = now()
-      return { id, seq: outbox.nextSeq(), project, topic, private: isPrivate, event, payload, user: user(), sender, createdAt, expiresAt: ttlMs ? createdAt + ttlMs : null }
+      return { id, seq: outbox.nextSeq(), project, topic, private: isPrivate, event, payload, user: user(), sender, createdAt, expiresAt: ttlMs ? createdAt + ttlMs : null, hub }
     },
     enqueue: (entry) => outbox.enqueue(entry),
     remove: (entry) => outbox.remove(entry),

@@ -15,6 +15,9 @@ export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number]
 
 export type ConnectionQuality = 'excellent' | 'good' | 'fair' | 'poor' | 'offline'
 export type CircuitStatus = 'closed' | 'open' | 'half-open'
+/** Where a tab's hub runs: the SharedWorker, an elected leader tab (this one, or another), or this page alone. */
+export type HubMode = 'shared-worker' | 'leader' | 'follower' | 'in-page'
+
 export type OutboxStorage = 'indexeddb' | 'memory'
 
 export interface OutboxHealth {
@@ -23,6 +26,8 @@ export interface OutboxHealth {
   dropped: number
   expired: number
   storage: OutboxStorage
+  /** Whether this hub flushes the origin's stored outbox (false: another hub owns it; this one only appends). */
+  owner?: boolean
 }
 
 /** What every tab mirrors synchronously (`realtime.getHealthStatus()`). Plain data only. */
@@ -46,6 +51,11 @@ export interface HealthSnapshot {
   /** Wall-clock time of this snapshot. */
   at: number
   epoch: string
+  /** Set by the tab: where its hub runs, and the elected leader's epoch (leader and follower modes). */
+  mode?: HubMode
+  leaderEpoch?: number | null
+  /** Leader and follower modes: messages of unknown shape or version (or a stale leader's) on the election's BroadcastChannels, ignored. */
+  ignoredMessages?: number
   outbox: OutboxHealth
   options: ResolvedHubOptions
 }

@@ -45,6 +45,7 @@ export {
   type HealthSnapshot,
   type OutboxHealth,
   type OutboxStorage,
+  type HubMode,
 } from './health.ts'
 export type { Alert, AlertMetric, AlertRule, ChannelMetrics, DiagnosticFacts, Finding, Percentiles, PerformanceMetrics, Severity } from './metrics.ts'
 export type { DeliveryFrame, DeliveryPort, EncodedPayload } from './delivery-port.ts'

@@ -18,3 +18,11 @@ export function hubLifetimeLockName(epoch: string): string {
 export function projectKey(project: ProjectRef): string {
   return `${project.realtimeUrl}|${project.apiKey}`
 }
+
+/** The Web Lock whose holder alone flushes and deletes a project's stored outbox (outbox/owner-lock.ts). */
+export function outboxLockName(projectKey: string): string {
+  return `shared-realtime:outbox:${projectKey}`
+}
+
+/** The BroadcastChannel on which the hubs of an origin coordinate their outboxes. */
+export const OUTBOX_CHANNEL_NAME = 'shared-realtime:outbox'

@@ -142,6 +142,8 @@ export type TabEvent =
   | { type: 'hub/health'; health: HealthSnapshot }
   | { type: 'hub/alert'; alert: Alert }
   | { type: 'auth/refresh'; reason: string }
+  /** A hub of a newer deploy runs in this browser: this tab should reload when it can (onUpdateAvailable). */
+  | { type: 'hub/update-available'; protocol: number }
 
 /** What the hub exposes on every port. Every method answers a `Result` and never throws. */
 export interface HubPortApi {

@@ -16,6 +16,9 @@ import { Pacer } from '../channels/pacer.ts'
 import { Outbox } from '../outbox/outbox.ts'
 import type { OutboxStore } from '../outbox/outbox-entry.ts'
 import { createTopicOutbox } from '../outbox/topic-outbox.ts'
+import { OutboxOwnership } from '../outbox/outbox-ownership.ts'
+import { soleOwner, type OwnerLock } from '../outbox/owner-lock.ts'
+import { silentOutboxSignal, type OutboxSignal } from '../outbox/outbox-signal.ts'
 import { TabRegistry } from '../tabs/tab-registry.ts'
 import type { TabSession } from '../tabs/tab-session.ts'
 import { HubMetrics } from '../health/metrics.ts'
@@ -37,6 +40,9 @@ export interface SocketHubOptions {
   clock: Clock
   random: Random
   store: OutboxStore
+  /** Who owns the (shared) stored outbox, and how hubs tell each other about it; one hub alone by default. */
+  ownerLock?: OwnerLock
+  outboxSignal?: OutboxSignal
   /** A WebSocket constructor for runtimes without a global one (Node tests). */
   transport?: unknown
   uuid: () => string
@@ -62,6 +68,7 @@ export class SocketHub {
   #pacers: { join: Pacer; events: Pacer }
   #presenceKey: string
   #expiryTimer: Timeout
+  #ownership: OutboxOwnership
 
   constructor(o: SocketHubOptions) {
     this.#o = o
@@ -111,6 +118,19 @@ export class SocketHub {
         o.onChange()
       },
       onStoreError: (error) => this.#recordError(errorPayload('storage', `outbox storage failed, using memory: ${String(error)}`, true)),
+      onStored: (entry) => this.#ownership.stored(entry),
+      onRemoved: (ids) => this.#ownership.removed(ids),
+    })
+    this.#ownership = new OutboxOwnership(this.outbox, {
+      project: this.key,
+      epoch: o.epoch,
+      lock: o.ownerLock ?? soleOwner,
+      signal: o.outboxSignal ?? silentOutboxSignal(),
+      changed: () => {
+        this.#ensureOutboxGroups()
+        this.#channels.flushAll()
+        o.onChange()
+      },
     })
   }
 
@@ -121,7 +141,7 @@ export class SocketHub {
       clock: o.clock,
       metrics: this.metrics,
       pacers: this.#pacers,
-      outbox: createTopicOutbox(this.outbox, { project: this.key, topic, user: () => this.#auth.user, now: () => o.clock.now() }),
+      outbox: createTopicOutbox(this.outbox, { project: this.key, topic, hub: o.epoch, user: () => this.#auth.user, now: () => o.clock.now() }),
       presenceKey: this.#presenceKey,
       options: () => this.options,
       socket: () => this.#link.socket(),
@@ -138,7 +158,7 @@ export class SocketHub {
   // ---- lifecycle -------------------------------------------------------------------------
 
   async start(): Promise<void> {
-    await this.outbox.load()
+    await this.#ownership.start()
     this.#ensureOutboxGroups()
   }
 
@@ -306,7 +326,13 @@ export class SocketHub {
     return alertSampleOf({ now: clock.now(), connection: this.state, latency: this.#linkHealth.latency, metrics: this.metrics, outboxSize: this.outbox.size })
   }
 
+  /** A newer hub runs in this browser: it takes over the stored outbox; this one only appends from now on. */
+  handOverOutbox(): void {
+    this.#ownership.handOver()
+  }
+
   close(): void {
+    this.#ownership.close()
     this.#link.close()
     this.#channels.dispose()
     this.#expiryTimer.clear()
