@@ -10,7 +10,7 @@
  *   .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'orders' }, (p) => console.log(p.new))
  *   .subscribe((status) => console.log(status))
  */
-import { readJwtClaims, systemClock } from '@shared-realtime/worker/protocol'
+import { readJwtClaims, systemClock, validateHubOptions } from '@shared-realtime/worker/protocol'
 import { RealtimeError } from './errors.ts'
 import { connectOnServer, connectToFallbackHub, connectToHub, connectToWorkerUrl, electionSupported, isServerRuntime, sharedWorkerSupported } from './connect.ts'
 import { SharedRealtime, type ResolvedClientConfig, type SharedRealtimeOptions } from './shared-realtime.ts'
@@ -88,6 +88,8 @@ export function createSharedRealtime(supabaseUrl: string, supabaseKey: string, o
   checkApiKey(supabaseKey)
   const realtimeUrl = realtimeUrlOf(supabaseUrl)
   const hubOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !(CLIENT_KEYS as readonly string[]).includes(k)))
+  const invalid = validateHubOptions(hubOptions)
+  if (invalid) throw new RealtimeError(invalid)
   if (options.accessToken !== undefined && typeof options.accessToken !== 'function') {
     throw RealtimeError.of('invalid-argument', 'accessToken must be a function returning a promise of the token')
   }

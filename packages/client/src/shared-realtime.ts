@@ -10,7 +10,7 @@
  *   page-lifecycle.ts       what the page tells the hub (network, visibility, pagehide, bfcache)
  * Everything with a socket lives in the worker.
  */
-import { DEFAULT_HUB_OPTIONS, resolveHubOptions, systemClock, validateHubOptions } from '@shared-realtime/worker/protocol'
+import { DEFAULT_HUB_OPTIONS, resolveHubOptions, systemClock, validateHubOptions, validateSubscribeRequest } from '@shared-realtime/worker/protocol'
 import type { Alert, AlertRule, BindingSpec, Clock, ConnectionQuality, ConnectionStatus, ControlCommand, Finding } from '@shared-realtime/worker/protocol'
 import type { HealthSnapshot, HubOptions, PerformanceMetrics, SendStatus, SubscribeRequest } from '@shared-realtime/worker/protocol'
 import { SharedChannel, type ChannelHost, type PostgresChangesPayload } from './channel.ts'
@@ -271,6 +271,8 @@ export class SharedRealtime implements ChannelHost {
   }
 
   async join(channel: SharedChannel, request: SubscribeRequest): Promise<void> {
+    const invalid = validateSubscribeRequest(request)
+    if (invalid) throw new RealtimeError(invalid)
     this.#channels.joined(request.subscriptionId, channel)
     await this.#hub.call('subscribe()', (api) => api.subscribe(request))
   }

@@ -1,4 +1,4 @@
-/** What the hub answers to a hello it cannot serve: typed errors, never a crash or a hung call. */
+/** What the hub answers to calls it cannot serve: typed errors, never a crash or a hung call. */
 import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import * as Comlink from 'comlink'
@@ -41,6 +41,22 @@ describe('hub hello', () => {
       // Nothing was registered: other calls still say hello() must come first.
       expect(await remote.health()).toMatchObject({ ok: false, error: { code: 'protocol' } })
     } finally {
+      close()
+    }
+  })
+
+  it('answers a malformed call (which the tab would have refused before sending) with a typed error, and keeps serving', async () => {
+    const { remote, close } = connect()
+    const deliveries = new MessageChannel()
+    try {
+      const port = Comlink.transfer(deliveries.port2, [deliveries.port2 as unknown as Transferable])
+      expect(await remote.hello(hello(), port as never)).toMatchObject({ ok: true })
+      const malformed = await remote.subscribe({ subscriptionId: 's1', topic: 'room', config: {}, bindings: 'not a list' } as never)
+      expect(malformed).toMatchObject({ ok: false, error: { code: 'protocol' } })
+      expect(await remote.subscribe(null as never)).toMatchObject({ ok: false, error: { code: 'protocol' } })
+      expect(await remote.health()).toMatchObject({ ok: true, value: { tabCount: 1 } })
+    } finally {
+      deliveries.port1.close()
       close()
     }
   })
