@@ -48,4 +48,6 @@ export interface HealthSnapshot {
   epoch: string
   outbox: OutboxHealth
   options: ResolvedHubOptions
+  /** Deliveries to tabs wait `adaptiveBatching.batchMs` because the load is high (see `adaptiveBatching`). */
+  deliveryBatching: boolean
 }
