@@ -21,10 +21,13 @@ export class AdaptiveBatching {
   #windowStart: number
   #count = 0
   #engaged = false
+  #onToggle: () => void
 
-  constructor(clock: Clock, options: () => BatchingOptions) {
+  /** `onToggle` runs when it engages or releases (the hub pushes health). */
+  constructor(clock: Clock, options: () => BatchingOptions, onToggle: () => void = () => {}) {
     this.#clock = clock
     this.#options = options
+    this.#onToggle = onToggle
     this.#windowStart = clock.now()
   }
 
@@ -53,12 +56,15 @@ export class AdaptiveBatching {
     const elapsed = now - this.#windowStart
     if (elapsed < LOAD_WINDOW_MS) return
     const options = this.#options().adaptiveBatching
-    if (options) {
-      const rate = (this.#count * 1000) / elapsed
-      if (rate > options.aboveDeliveriesPerSecond) this.#engaged = true
-      else if (rate < options.aboveDeliveriesPerSecond / 2) this.#engaged = false
-    }
+    const rate = (this.#count * 1000) / elapsed
     this.#windowStart = now
     this.#count = 0
+    if (!options) return
+    const above = options.aboveDeliveriesPerSecond
+    const engage = rate > above ? true : rate < above / 2 ? false : this.#engaged
+    if (engage !== this.#engaged) {
+      this.#engaged = engage
+      this.#onToggle()
+    }
   }
 }

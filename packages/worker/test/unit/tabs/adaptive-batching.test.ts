@@ -15,8 +15,9 @@ afterEach(() => vi.useRealTimers())
 
 function meter(options: HubOptions = {}) {
   let resolved = resolveHubOptions(options)
-  const batching = new AdaptiveBatching(systemClock, () => resolved)
-  return { batching, configure: (patch: HubOptions) => void (resolved = resolveHubOptions(patch, resolved)) }
+  const toggles: boolean[] = []
+  const batching: AdaptiveBatching = new AdaptiveBatching(systemClock, () => resolved, () => toggles.push(batching.engaged))
+  return { batching, toggles, configure: (patch: HubOptions) => void (resolved = resolveHubOptions(patch, resolved)) }
 }
 
 /** `perSecond` deliveries spread over `ms`, noted every millisecond. */
@@ -29,7 +30,7 @@ async function load(batching: AdaptiveBatching, perSecond: number, ms: number): 
 
 describe('AdaptiveBatching', () => {
   it('stays at delay 0 below the rate, engages one frame above it, and holds until the load falls below half', async () => {
-    const { batching } = meter()
+    const { batching, toggles } = meter()
     await load(batching, 3_000, 2 * LOAD_WINDOW_MS)
     expect(batching.delayMs()).toBe(0)
     expect(batching.engaged).toBe(false)
@@ -45,6 +46,8 @@ describe('AdaptiveBatching', () => {
     await load(batching, 1_500, 2 * LOAD_WINDOW_MS)
     expect(batching.delayMs()).toBe(0)
     expect(batching.engaged).toBe(false)
+    // Each change is announced once (the hub pushes health then).
+    expect(toggles).toEqual([true, false])
   })
 
   it('releases after an idle gap, judged at the next flush (it keeps no timer)', async () => {
