@@ -70,13 +70,8 @@ export function createHub(env: HubEnvironment = {}): Hub {
     if (!entry) {
       const healthTimer = new Timeout(clock)
       // A hub in a page would wait its adaptive batches on timers a hidden page throttles to a second or more.
-      const changed = (urgent?: boolean) => {
-        if (urgent) {
-          healthTimer.clear()
-          pushHealth(hub)
-        } else if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
-      }
-      const batching = env.flushZeroDelay === 'microtask' ? null : new AdaptiveBatching(clock, () => hub.options, changed)
+      // It engages or releases at most once per 250 ms window: health goes out at once.
+      const batching = env.flushZeroDelay === 'microtask' ? null : new AdaptiveBatching(clock, () => hub.options, () => pushHealth(hub))
       const hub: SocketHub = new SocketHub({
         project: hello.project,
         // The first tab's options create the hub; later tabs change them only through configure().
@@ -89,7 +84,12 @@ export function createHub(env: HubEnvironment = {}): Hub {
         uuid,
         log: env.log,
         batching: () => batching?.engaged ?? false,
-        onChange: changed,
+        onChange: (urgent) => {
+          if (urgent) {
+            healthTimer.clear()
+            pushHealth(hub)
+          } else if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
+        },
       })
       const flushes = new FlushScheduler(clock, batching?.delayMs ?? (() => hub.options.deliveryBatchMs), env.flushZeroDelay, batching?.note)
       entry = { hub, healthTimer, flushes, ready: hub.start() }
