@@ -70,7 +70,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
     if (!entry) {
       const healthTimer = new Timeout(clock)
       // A hub in a page would wait its adaptive batches on timers a hidden page throttles to a second or more.
-      // It engages or releases at most once per 250 ms window: health goes out at once.
+      // It engages or releases at most once per 500 ms window: health goes out at once.
       const batching = env.flushZeroDelay === 'microtask' ? null : new AdaptiveBatching(clock, () => hub.options, () => pushHealth(hub))
       const hub: SocketHub = new SocketHub({
         project: hello.project,

@@ -10,8 +10,8 @@
 import type { Clock } from '../clock.ts'
 import type { ResolvedHubOptions } from '../protocol/options.ts'
 
-/** Load is judged over windows at least this long. */
-export const LOAD_WINDOW_MS = 250
+/** Load is judged over windows at least this long: long enough that a sender catching up after a stall does not engage it. */
+export const LOAD_WINDOW_MS = 500
 
 type BatchingOptions = Pick<ResolvedHubOptions, 'deliveryBatchMs' | 'adaptiveBatching'>
 

@@ -49,7 +49,7 @@ describe('adaptive batching with the real hub', () => {
     for (const g of got) expect(g).toEqual(expected)
 
     // Quiet for more than a window; the next event is judged at a low rate and releases it.
-    await new Promise((r) => setTimeout(r, 400))
+    await new Promise((r) => setTimeout(r, 700))
     void out.send({ type: 'broadcast', event: 'n', payload: { n: total + 1 } })
     await eventually(() => tabs.every((t) => !t.getHealthStatus().deliveryBatching), { what: 'deliveryBatching released' })
     await eventually(() => got.every((g) => g.at(-1) === total + 1))
