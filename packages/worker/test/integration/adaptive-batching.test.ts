@@ -38,12 +38,16 @@ describe('adaptive batching with the real hub', () => {
     sender = new RealtimeClient(`${server.url.replace('http', 'ws')}/realtime/v1`, { params: { apikey: server.anonKey }, transport: WebSocket as never })
     const out = sender.channel('stream')
     await subscribed(out)
-    const total = 300
-    for (let n = 1; n <= total; n++) {
-      void out.send({ type: 'broadcast', event: 'n', payload: { n } })
-      if (n % 2 === 0) await new Promise((r) => setTimeout(r, 5))
-      if (n === total / 2) await eventually(() => tabs.every((t) => t.getHealthStatus().deliveryBatching), { what: 'every tab sees deliveryBatching' })
+    // Stream (about 200/s) until every tab's health says batching is engaged, then 100 more events.
+    let total = 0
+    let engagedAt: number | null = null
+    while (total < 4_000 && (engagedAt === null || total < engagedAt + 100)) {
+      total++
+      void out.send({ type: 'broadcast', event: 'n', payload: { n: total } })
+      if (total % 2 === 0) await new Promise((r) => setTimeout(r, 10))
+      if (engagedAt === null && tabs.every((t) => t.getHealthStatus().deliveryBatching)) engagedAt = total
     }
+    expect(engagedAt, 'every tab sees deliveryBatching').not.toBeNull()
     await eventually(() => got.every((g) => g.length === total), { what: `${total} events in every tab` })
     const expected = Array.from({ length: total }, (_, i) => i + 1)
     for (const g of got) expect(g).toEqual(expected)
