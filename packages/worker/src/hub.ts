@@ -8,6 +8,7 @@ import { systemClock, Timeout, type Clock, type Random } from './clock.ts'
 import { SocketHub } from './socket/socket-hub.ts'
 import { checkAlertRules } from './health/alerts.ts'
 import { TabSession } from './tabs/tab-session.ts'
+import { AdaptiveBatching } from './tabs/adaptive-batching.ts'
 import { FlushScheduler, type ZeroDelay } from './tabs/flush-scheduler.ts'
 import { manualLiveness, type Liveness } from './tabs/liveness.ts'
 import { createMemoryOutboxStore } from './outbox/outbox-store-memory.ts'
@@ -94,6 +95,9 @@ export function createHub(env: HubEnvironment = {}): Hub {
     let entry = projects.get(key)
     if (!entry) {
       const healthTimer = new Timeout(clock)
+      // A hub in a page would wait its adaptive batches on timers a hidden page throttles to a second or more.
+      // It engages or releases at most once per 500 ms window: health goes out at once.
+      const batching = env.flushZeroDelay === 'microtask' ? null : new AdaptiveBatching(clock, () => hub.options, () => pushHealth(hub))
       const hub: SocketHub = new SocketHub({
         project: hello.project,
         // The first tab's options create the hub; later tabs change them only through configure().
@@ -107,6 +111,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
         transport: env.transport,
         uuid,
         log: env.log,
+        batching: () => batching?.engaged ?? false,
         onChange: (urgent) => {
           if (urgent) {
             healthTimer.clear()
@@ -114,7 +119,7 @@ export function createHub(env: HubEnvironment = {}): Hub {
           } else if (!healthTimer.pending) healthTimer.set(env.healthIntervalMs ?? 50, () => pushHealth(hub))
         },
       })
-      const flushes = new FlushScheduler(clock, () => hub.options.deliveryBatchMs, env.flushZeroDelay)
+      const flushes = new FlushScheduler(clock, batching?.delayMs ?? (() => hub.options.deliveryBatchMs), env.flushZeroDelay, batching?.note)
       entry = { hub, healthTimer, flushes, ready: hub.start().then(() => void (newer !== null && hub.handOverOutbox())) }
       projects.set(key, entry)
     }

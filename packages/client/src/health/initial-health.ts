@@ -28,5 +28,6 @@ export function initialHealth(
     epoch: '',
     outbox: { size: 0, oldestAgeMs: null, dropped: 0, expired: 0, storage: 'memory' },
     options,
+    deliveryBatching: false,
   }
 }

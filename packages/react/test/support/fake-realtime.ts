@@ -35,6 +35,7 @@ export function createFakeRealtime(): FakeRealtime {
     status: 'connecting', reason: 'test', latency: null, quality: 'offline', subscriptionCount: 0, channelCount: 0, tabCount: 1,
     queueSize: 0, errorCount: 0, reconnectAttempts: 0, circuit: 'closed', lastError: null, uptimeMs: 0, at: 0, epoch: 'e',
     outbox: { size: 0, oldestAgeMs: null, dropped: 0, expired: 0, storage: 'memory' }, options: DEFAULT_HUB_OPTIONS,
+    deliveryBatching: false,
   }
   const topicOf = (id: string) => [...channels.values()].find((c) => c.subscriptionId === id)?.subTopic ?? '?'
   const host: ChannelHost = {

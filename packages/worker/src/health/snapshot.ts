@@ -45,9 +45,10 @@ export interface SnapshotInput {
   outbox: OutboxHealth
   epoch: string
   options: ResolvedHubOptions
+  deliveryBatching: boolean
 }
 
-export function healthSnapshot({ clock, connection, link, groups, tabCount, outbox, epoch, options }: SnapshotInput): HealthSnapshot {
+export function healthSnapshot({ clock, connection, link, groups, tabCount, outbox, epoch, options, deliveryBatching }: SnapshotInput): HealthSnapshot {
   const now = clock.now()
   const connected = connection.status === 'connected'
   let subscriptionCount = 0
@@ -74,5 +75,6 @@ export function healthSnapshot({ clock, connection, link, groups, tabCount, outb
     epoch,
     outbox,
     options,
+    deliveryBatching,
   }
 }

@@ -22,6 +22,8 @@ const NUMBER_RULES: readonly NumberRule[] = [
   { path: 'leaveGraceMs', min: 0, max: 3_600_000 },
   { path: 'deliveryBatchMs', min: 0, max: 1_000 },
   { path: 'hiddenDeliveryMs', min: 0, max: 60_000 },
+  { path: 'adaptiveBatching.aboveDeliveriesPerSecond', min: 1, max: 100_000_000 },
+  { path: 'adaptiveBatching.batchMs', min: 1, max: 1_000 },
 ]
 
 const BOOLEAN_PATHS = ['circuitBreaker.enabled', 'outbox.discardOnSignOut'] as const
@@ -38,14 +40,15 @@ export function validateHubOptions(options: unknown): RealtimeErrorPayload | nul
   if (!options || typeof options !== 'object' || Array.isArray(options)) {
     return invalid('options must be an object')
   }
-  const known = new Set<string>(['heartbeatIntervalMs', 'timeoutMs', 'leaveGraceMs', 'deliveryBatchMs', 'hiddenDeliveryMs', ...GROUPS])
+  const known = new Set<string>(['heartbeatIntervalMs', 'timeoutMs', 'leaveGraceMs', 'deliveryBatchMs', 'hiddenDeliveryMs', 'adaptiveBatching', ...GROUPS])
   for (const key of Object.keys(options)) {
     if (!known.has(key)) return invalid(`unknown option "${key}"`)
   }
-  for (const group of GROUPS) {
+  const adaptive = (options as any).adaptiveBatching
+  for (const group of [...GROUPS, ...(typeof adaptive === 'boolean' ? [] : ['adaptiveBatching' as const])]) {
     const value = (options as any)[group]
     if (value === undefined) continue
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return invalid(`${group} must be an object`)
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return invalid(`${group} must be ${group === 'adaptiveBatching' ? 'true, false or ' : ''}an object`)
     for (const key of Object.keys(value)) {
       if (!(key in DEFAULT_HUB_OPTIONS[group])) return invalid(`unknown option "${group}.${key}"`)
     }
@@ -73,6 +76,7 @@ export function resolveHubOptions(patch: HubOptions = {}, base: ResolvedHubOptio
     leaveGraceMs: patch.leaveGraceMs ?? base.leaveGraceMs,
     deliveryBatchMs: patch.deliveryBatchMs ?? base.deliveryBatchMs,
     hiddenDeliveryMs: patch.hiddenDeliveryMs ?? base.hiddenDeliveryMs,
+    adaptiveBatching: resolveAdaptive(patch.adaptiveBatching, base.adaptiveBatching),
     backoff: { ...base.backoff, ...stripUndefined(patch.backoff) },
     circuitBreaker: { ...base.circuitBreaker, ...stripUndefined(patch.circuitBreaker) },
     limits: { ...base.limits, ...stripUndefined(patch.limits) },
@@ -80,6 +84,12 @@ export function resolveHubOptions(patch: HubOptions = {}, base: ResolvedHubOptio
   }
   if (resolved.backoff.maxMs < resolved.backoff.initialMs) resolved.backoff.maxMs = resolved.backoff.initialMs
   return resolved
+}
+
+function resolveAdaptive(patch: HubOptions['adaptiveBatching'], base: ResolvedHubOptions['adaptiveBatching']): ResolvedHubOptions['adaptiveBatching'] {
+  if (patch === undefined) return base
+  if (patch === false) return false
+  return { ...(base || DEFAULT_HUB_OPTIONS.adaptiveBatching), ...(patch === true ? {} : stripUndefined(patch)) }
 }
 
 function stripUndefined<T extends object>(value: T | undefined): Partial<T> {

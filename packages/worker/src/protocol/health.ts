@@ -58,4 +58,6 @@ export interface HealthSnapshot {
   ignoredMessages?: number
   outbox: OutboxHealth
   options: ResolvedHubOptions
+  /** Deliveries to tabs wait `adaptiveBatching.batchMs` because the load is high (see `adaptiveBatching`). */
+  deliveryBatching: boolean
 }

@@ -48,6 +48,8 @@ export interface SocketHubOptions {
   uuid: () => string
   /** Health changed; `urgent` for connection state transitions, which every tab must see, none coalesced. */
   onChange: (urgent?: boolean) => void
+  /** Adaptive batching is engaged (health's `deliveryBatching`). */
+  batching?: () => boolean
   log?: (kind: string, message: string, data?: unknown) => void
 }
 
@@ -305,7 +307,7 @@ export class SocketHub {
 
   health(): HealthSnapshot {
     const { clock, epoch } = this.#o
-    return healthSnapshot({ clock, connection: this.state, link: this.#linkHealth, groups: this.#channels, tabCount: this.tabs.size, outbox: this.outbox.health(), epoch, options: this.options })
+    return healthSnapshot({ clock, connection: this.state, link: this.#linkHealth, groups: this.#channels, tabCount: this.tabs.size, outbox: this.outbox.health(), epoch, options: this.options, deliveryBatching: this.#o.batching?.() ?? false })
   }
 
   performanceMetrics(): PerformanceMetrics {

@@ -2,11 +2,13 @@
  * When tabs' delivery queues are flushed: after one timer shared by every tab of a project, instead
  * of one timer per tab per event. Even at 0 ms the timer comes after the socket messages already
  * waiting in the worker's task queue, so a worker that is behind sends what queued meanwhile as one
- * batch per tab. A longer delay (`deliveryBatchMs`) trades latency for fewer messages.
+ * batch per tab. A longer delay (`deliveryBatchMs`, or adaptive-batching.ts under load) trades
+ * latency for fewer messages.
  */
 import { Timeout, type Clock } from '../clock.ts'
 
-export type ScheduleFlush = (flush: () => void) => void
+/** A flush returns how many events it handed its tab (counted by `onFlushed`). */
+export type ScheduleFlush = (flush: () => number | void) => void
 
 /**
  * How a zero delay is waited: a timer (the worker, where timers are not throttled), or a microtask
@@ -15,16 +17,18 @@ export type ScheduleFlush = (flush: () => void) => void
 export type ZeroDelay = 'timer' | 'microtask'
 
 export class FlushScheduler {
-  #pending: (() => void)[] = []
+  #pending: (() => number | void)[] = []
   #timer: Timeout
   #delayMs: () => number
   #zeroDelay: ZeroDelay
   #microtaskQueued = false
+  #onFlushed: (events: number) => void
 
-  constructor(clock: Clock, delayMs: () => number = () => 0, zeroDelay: ZeroDelay = 'timer') {
+  constructor(clock: Clock, delayMs: () => number = () => 0, zeroDelay: ZeroDelay = 'timer', onFlushed: (events: number) => void = () => {}) {
     this.#timer = new Timeout(clock)
     this.#delayMs = delayMs
     this.#zeroDelay = zeroDelay
+    this.#onFlushed = onFlushed
   }
 
   readonly schedule: ScheduleFlush = (flush) => {
@@ -43,7 +47,9 @@ export class FlushScheduler {
   #runAll = (): void => {
     const due = this.#pending
     this.#pending = []
-    for (const flush of due) flush()
+    let events = 0
+    for (const flush of due) events += flush() || 0
+    this.#onFlushed(events)
   }
 
   /** Drops pending flushes and the timer (the hub is closing). */

@@ -131,9 +131,10 @@ export class TabSession {
     else this.#schedule(() => this.#flush())
   }
 
-  #flush(): void {
+  /** Posts what waits; returns how many events went out. */
+  #flush(): number {
     this.#flushScheduled = false
-    if (this.#closed || this.#queue.length === 0) return
+    if (this.#closed || this.#queue.length === 0) return 0
     const events = this.#queue
     this.#queue = []
     const seq = ++this.batches
@@ -145,10 +146,12 @@ export class TabSession {
       // Never awaited, and nothing to await: a frozen or dead tab must not hold up anyone else.
       this.#port.postMessage(frame)
       this.delivered += events.length
+      return events.length
     } catch (error) {
       // A payload structured clone cannot copy: the batch is lost for this tab, so tell it to resync.
       this.#onError(error)
       this.#resyncAfterLoss(events)
+      return 0
     }
   }
 

@@ -202,7 +202,7 @@ describe('FlushScheduler', () => {
     vi.useFakeTimers()
     const scheduler = new FlushScheduler(systemClock, () => 16)
     let ran = false
-    scheduler.schedule(() => (ran = true))
+    scheduler.schedule(() => void (ran = true))
     scheduler.clear()
     expect(vi.getTimerCount()).toBe(0)
     await vi.advanceTimersByTimeAsync(100)
