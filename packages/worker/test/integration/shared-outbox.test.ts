@@ -89,7 +89,6 @@ describe('two hubs over one stored outbox', () => {
     expect(tabA.getHealthStatus().outbox.owner).toBe(true)
     await eventually(() => tabB.getHealthStatus().outbox.owner === false, { what: 'hub b appends only' })
     await eventually(() => tabA.getHealthStatus().outbox.size === 50, { what: 'the owner holds all 50' })
-    console.log('DEBUG', JSON.stringify(await o.store.load(`${server.url}/realtime/v1|${server.anonKey}`).then(x=>x.length)), (a.hub as any).inspect().projects[0].key)
     await dev(server, 'refuse', { ms: 0 })
     await eventually(() => received.length >= 50, { timeoutMs: 15_000, what: '50 deliveries' })
     await eventually(() => tabA.getHealthStatus().outbox.size === 0 && tabB.getHealthStatus().outbox.size === 0, { what: 'both outboxes empty' })
