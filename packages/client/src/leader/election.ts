@@ -137,6 +137,7 @@ export class Election {
     this.#env.lastEpoch.write(epoch)
     this.#seen = epoch
     this.#epoch = epoch
+    this.#deposed = false
     this.#hub = this.#env.startHub()
     this.#decide()
     this.#post({ sr: LINK_VERSION, kind: 'leader', epoch })
