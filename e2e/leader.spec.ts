@@ -167,3 +167,34 @@ for (const how of ['close', 'crash'] as const) {
     await observer.close()
   })
 }
+
+test('a leader tab hidden for 4 minutes hands over to a visible tab: a new leader, one socket, everyone still receives', async ({ context }) => {
+  test.setTimeout(60_000)
+  // Playwright keeps its pages visible: a page can hide itself here (document.visibilityState, as Chrome has it).
+  await context.addInitScript(() => {
+    let hidden = false
+    Object.defineProperty(document, 'visibilityState', { get: () => (hidden ? 'hidden' : 'visible') })
+    Object.defineProperty(document, 'hidden', { get: () => hidden })
+    ;(window as unknown as { __setHidden(h: boolean): void }).__setHidden = (h) => {
+      hidden = h
+      document.dispatchEvent(new Event('visibilitychange'))
+    }
+  })
+  await context.clock.install()
+  const tabs = [await openTabWithoutSharedWorker(context), await openTabWithoutSharedWorker(context)]
+  for (const tab of tabs) await subscribeIn(tab, 'lobby', 'lobby', [{ type: 'broadcast', filter: { event: '*' } }])
+  const before = await Promise.all(tabs.map(modeOf))
+  expect(before.map((m) => m.mode)).toEqual(['leader', 'follower'])
+  await tabs[0].evaluate(() => (window as unknown as { __setHidden(h: boolean): void }).__setHidden(true))
+  await context.clock.fastForward('04:05')
+  await expect.poll(() => Promise.all(tabs.map(async (tab) => (await modeOf(tab)).mode))).toEqual(['follower', 'leader'])
+  const after = await Promise.all(tabs.map(modeOf))
+  expect(after[1].leaderEpoch).toBeGreaterThan(before[0].leaderEpoch!)
+  expect(after[0].leaderEpoch).toBe(after[1].leaderEpoch)
+  await expect.poll(async () => (await dev('stats')).sockets).toBe(1)
+  const outside = await outsideListener('lobby')
+  const marker = newMarker()
+  await outside.send('hello', marker)
+  for (const tab of tabs) expect(await untilMarker(() => eventsIn(tab, 'lobby'), marker)).toHaveLength(1)
+  await outside.close()
+})

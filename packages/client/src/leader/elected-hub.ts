@@ -20,14 +20,15 @@ async function startPageHub(): Promise<LeaderHub> {
   const { createHub, createIdbOutboxStore, createWebLocksLiveness, originHubEnvironment } = await import('@shared-realtime/worker')
   const epoch = crypto.randomUUID()
   const lifetimeLock = hubLifetimeLockName(epoch)
+  let releaseLifetime = () => {}
   await new Promise<void>((held) => {
     void navigator.locks.request(lifetimeLock, () => {
       held()
-      return new Promise<never>(() => {})
+      return new Promise<void>((resolve) => (releaseLifetime = resolve))
     })
   })
   const idb = typeof indexedDB !== 'undefined'
-  return createHub({
+  const hub = createHub({
     epoch,
     lifetimeLock,
     liveness: createWebLocksLiveness(navigator.locks),
@@ -36,6 +37,8 @@ async function startPageHub(): Promise<LeaderHub> {
     // Page timers are throttled in hidden tabs: deliver without waiting for a timer.
     flushZeroDelay: 'microtask',
   })
+  // Abdicating (handover.ts): the released lifetime lock tells this page's tabs and the followers at once.
+  return { connect: (port) => hub.connect(port), close: () => (hub.close(), releaseLifetime()) }
 }
 
 export function connectToElectedHub(): Promise<ElectedEndpoint> {
@@ -44,6 +47,10 @@ export function connectToElectedHub(): Promise<ElectedEndpoint> {
     Channel: BroadcastChannel,
     startHub: startPageHub,
     hidden: () => document.visibilityState === 'hidden',
+    onVisibilityChange: (listener) => {
+      document.addEventListener('visibilitychange', listener)
+      return () => document.removeEventListener('visibilitychange', listener)
+    },
     visible: () =>
       new Promise<void>((resolve) => {
         if (document.visibilityState !== 'hidden') return resolve()

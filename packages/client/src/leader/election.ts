@@ -4,11 +4,12 @@
  * virtual ports (virtual-link.ts), with the same client API. The lock passes to the next tab in line
  * the moment the leader closes or crashes; followers notice through the hub's lifetime lock (as with a
  * killed SharedWorker), connect to the new leader and re-register. A hidden tab joins the line late,
- * so that a visible tab leads where there is one.
+ * so that a visible tab leads where there is one; a leader that stays hidden hands over (handover.ts).
  */
 import type { HubEndpoint } from '../hub/hub-endpoint.ts'
 import { CONTROL_CHANNEL, LINK_VERSION, linkChannelName, linkLockName, linkStats, parseControl } from './link-frames.ts'
 import { VirtualLink, type ChannelLike } from './virtual-link.ts'
+import { HiddenHandover, type HandoverEnv } from './handover.ts'
 
 export interface ElectionLocks {
   request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown): Promise<unknown>
@@ -16,14 +17,15 @@ export interface ElectionLocks {
 
 export interface LeaderHub {
   connect(port: MessagePort): void
+  /** Stops the hub and lets go of its lifetime lock (the leader abdicates): its tabs reconnect. */
+  close(): void
 }
 
-export interface ElectionEnv {
+export interface ElectionEnv extends HandoverEnv {
   locks: ElectionLocks
   Channel: new (name: string) => ChannelLike
   /** Starts the hub this tab runs while it leads (resolves once it accepts connections). */
   startHub(): Promise<LeaderHub>
-  hidden(): boolean
   /** Resolves when the page becomes visible (or at once if it is). */
   visible(): Promise<void>
   /**
@@ -31,8 +33,6 @@ export interface ElectionEnv {
    * with the epochs heard on the channel, it keeps epochs growing even if an announcement was missed.
    */
   lastEpoch: { read(): number; write(epoch: number): void }
-  setTimeout(callback: () => void, ms: number): unknown
-  clearTimeout(id: unknown): void
 }
 
 export type ElectedMode = 'leader' | 'follower'
@@ -59,6 +59,13 @@ export class Election {
   /** Follower endpoints still open: close() closes them (and their timers). */
   #followers = new Set<ElectedEndpoint>()
   #closed = false
+  /** While leading: lets go of the leader lock; and the watch that hands over when hidden too long. */
+  #release = () => {}
+  #handover: HiddenHandover | null = null
+  /** A leader of this epoch handed over: granted the lock while hidden, this tab lets it pass once. */
+  #yieldEpoch: number | null = null
+  /** While abdicating: hears our own handover frame go out, then lets go of the lock. */
+  #echo: ChannelLike | null = null
   /** Settles once this tab knows whether it leads from the start. */
   #decided: Promise<void>
   #decide: () => void = () => {}
@@ -112,19 +119,56 @@ export class Election {
         void this.#env.visible().then(resolve)
       })
     }
-    await this.#env.locks.request(LEADER_LOCK, {}, () => this.#lead()).catch(() => {})
+    await this.#env.locks.request(LEADER_LOCK, {}, () => this.#granted()).catch(() => {})
   }
 
-  /** Runs the hub while this tab holds the lock; the returned promise never settles (held for life). */
-  #lead(): Promise<never> {
+  #granted(): Promise<void> | null {
+    if (this.#closed) return null
+    if (!this.#env.hidden() || this.#yieldEpoch === null || this.#yieldEpoch < this.#seen) return this.#lead()
+    // A leader stepped down for a visible tab, which is behind this hidden one in line: let it pass.
+    this.#yieldEpoch = null
+    void this.#queue()
+    return null
+  }
+
+  /** Runs the hub while this tab holds the lock; the returned promise settles when it abdicates. */
+  #lead(): Promise<void> {
     const epoch = Math.max(this.#seen + 1, this.#env.lastEpoch.read() + 1, Date.now())
     this.#env.lastEpoch.write(epoch)
     this.#seen = epoch
     this.#epoch = epoch
+    this.#deposed = false
     this.#hub = this.#env.startHub()
     this.#decide()
     this.#post({ sr: LINK_VERSION, kind: 'leader', epoch })
-    return new Promise<never>(() => {})
+    this.#handover = new HiddenHandover(this.#env, () => this.#abdicate())
+    return new Promise<void>((resolve) => (this.#release = resolve))
+  }
+
+  /**
+   * Hands over to a visible tab as a closing leader would: stops the hub (its tabs and followers
+   * reconnect and re-register with the next leader), announces the handover, lets go of the lock once
+   * that announcement is out, and queues again as a hidden tab (late).
+   */
+  #abdicate(): void {
+    const hub = this.#hub
+    const epoch = this.#epoch
+    if (!hub) return
+    this.#hub = null
+    this.#handover = null
+    for (const link of this.#links.values()) link.close()
+    this.#links.clear()
+    void hub.then((h) => h.close())
+    const echo = (this.#echo = new this.#env.Channel(CONTROL_CHANNEL))
+    echo.addEventListener('message', (event) => {
+      const frame = parseControl(event.data)
+      if (frame?.kind !== 'handover' || frame.epoch !== epoch) return
+      this.#echo = null
+      echo.close()
+      this.#release()
+      void this.#queue()
+    })
+    this.#post({ sr: LINK_VERSION, kind: 'handover', epoch })
   }
 
   #post(frame: unknown): void {
@@ -138,6 +182,8 @@ export class Election {
   /** Stops electing and serving: closes the channels, the links and every follower endpoint's timer. */
   close(): void {
     this.#closed = true
+    this.#handover?.close()
+    this.#echo?.close()
     for (const follower of [...this.#followers]) follower.close?.()
     for (const link of this.#links.values()) link.close()
     this.#links.clear()
@@ -147,6 +193,7 @@ export class Election {
   #onControl(raw: unknown): void {
     const frame = parseControl(raw)
     if (!frame) return void linkStats.ignored++
+    if (frame.kind === 'handover') return void (this.#yieldEpoch = frame.epoch)
     if (frame.kind === 'leader') {
       if (frame.epoch > this.#seen) this.#seen = frame.epoch
       if (this.#hub && frame.epoch > this.#epoch!) this.#deposed = true
@@ -166,11 +213,12 @@ export class Election {
       epoch: () => epoch,
       accepts: (e) => e === epoch,
       onMain: (data, ports) => port1.postMessage(data, ports),
-      onControl: (frame) => frame.kind === 'close' && drop(),
+      onControl: (frame) => (frame.kind === 'close' ? drop() : frame.kind === 'state' && frame.epoch === epoch && this.#handover?.follower(link, frame.hidden)),
     })
     const drop = () => {
       if (this.#links.get(link) !== virtual) return
       this.#links.delete(link)
+      this.#handover?.follower(link, true)
       virtual.close()
       port1.close()
     }
@@ -218,9 +266,13 @@ export class Election {
         epoch = frame.epoch
         this.saw(epoch)
         stopAsking()
+        report()
         for (const [data, transfer] of queued.splice(0)) virtual.send('main', data, transfer)
       },
     })
+    // Tells the leader whether this page is visible (it hands over to a visible tab when hidden too long).
+    const report = () => epoch !== null && virtual.post({ sr: LINK_VERSION, kind: 'state', epoch, hidden: env.hidden() })
+    const stopReporting = env.onVisibilityChange(report)
     let timer: unknown = null
     const ask = () => {
       if (closed || epoch !== null) return
@@ -256,6 +308,7 @@ export class Election {
       close: () => {
         closed = true
         stopAsking()
+        stopReporting()
         listeners.clear()
         virtual.close()
         releaseLink()

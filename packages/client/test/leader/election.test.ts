@@ -9,6 +9,7 @@ import { createHub, type Hub } from '@shared-realtime/worker'
 import { Election, type ElectionEnv, type LeaderHub } from '../../src/leader/election.ts'
 import { CONTROL_CHANNEL, LINK_VERSION, linkChannelName, linkStats } from '../../src/leader/link-frames.ts'
 import { VirtualLink } from '../../src/leader/virtual-link.ts'
+import { LEADER_HIDDEN_HANDOVER_MS } from '../../src/leader/handover.ts'
 import { FakeLocks } from '../../../worker/test/support/fake-locks.ts'
 
 const open: { close(): void }[] = []
@@ -39,9 +40,16 @@ function tab(locks: FakeLocks, hidden = false) {
       locks.request(name, options, async (lock) => {
         const result = callback(lock)
         if (!lock) return result
-        // Hold until the test "closes" the tab.
-        await new Promise<void>((resolve) => (release = resolve))
+        // Hold until the test "closes" the tab, or the callback lets go (a leader abdicating).
+        await Promise.race([result, new Promise<void>((resolve) => (release = resolve))])
       }),
+  }
+  // The page's visibility, and a fake clock for the handover timeout (other timers are real).
+  const visibility = new Set<() => void>()
+  const handoverTimers = new Set<{ run: () => void }>()
+  const setHidden = (value: boolean) => {
+    hidden = value
+    for (const listener of [...visibility]) listener()
   }
   const election = new Election({
     locks: lockView,
@@ -56,13 +64,31 @@ function tab(locks: FakeLocks, hidden = false) {
       return hub
     },
     hidden: () => hidden,
-    visible: () => new Promise(() => {}),
+    onVisibilityChange: (listener) => {
+      visibility.add(listener)
+      return () => visibility.delete(listener)
+    },
+    visible: () =>
+      new Promise<void>((resolve) => {
+        const check = () => !hidden && (visibility.delete(check), resolve())
+        visibility.add(check)
+        check()
+      }),
     lastEpoch: { read: () => stored.value, write: (epoch) => void (stored.value = epoch) },
-    setTimeout: (cb, ms) => setTimeout(cb, ms),
-    clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
+    setTimeout: (cb, ms) => {
+      if (ms !== LEADER_HIDDEN_HANDOVER_MS) return setTimeout(cb, ms)
+      const timer = { run: cb }
+      handoverTimers.add(timer)
+      return timer
+    },
+    clearTimeout: (id) => (handoverTimers.delete(id as { run: () => void }) ? undefined : clearTimeout(id as ReturnType<typeof setTimeout>)),
   })
   elections.push(election)
-  return { election, hubs, close: () => release() }
+  /** The handover timeout passes: runs the timers due then. */
+  const elapse = () => {
+    for (const timer of [...handoverTimers]) handoverTimers.delete(timer) && timer.run()
+  }
+  return { election, hubs, close: () => release(), setHidden, elapse, handoverTimers }
 }
 
 async function ping(endpoint: Comlink.Endpoint): Promise<unknown> {
@@ -162,6 +188,95 @@ describe('leader election', () => {
     expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
     follower.close?.()
     for (const hub of a.hubs) hub.close()
+  })
+})
+
+describe('a leader hidden too long hands over to a visible tab', () => {
+  const closeHubs = (...tabs: { hubs: Hub[] }[]) => {
+    for (const t of tabs) for (const hub of t.hubs.splice(0)) hub.close()
+  }
+
+  it('abdicates after the timeout when a follower is visible: the visible tab leads with a new epoch, ahead of a hidden tab queued before it, and everyone reaches it', async () => {
+    const locks = new FakeLocks()
+    const a = tab(locks)
+    const hidden = tab(locks)
+    const visible = tab(locks)
+    await a.election.endpoint()
+    const hiddenFollower = await hidden.election.endpoint()
+    const visibleFollower = await visible.election.endpoint()
+    expect(await ping(hiddenFollower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
+    expect(await ping(visibleFollower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
+    // The user switched to the third tab: the second (in line first) and the leader are hidden.
+    hidden.setHidden(true)
+    a.setHidden(true)
+    await tick()
+    expect(a.handoverTimers.size).toBe(1)
+    const first = a.election.leaderEpoch!
+    a.elapse()
+    await tick(120)
+    expect(a.election.isLeader).toBe(false)
+    expect(hidden.election.isLeader).toBe(false)
+    expect(visible.election.isLeader).toBe(true)
+    expect(visible.election.leaderEpoch).toBeGreaterThan(first)
+    // The old leader's page and the followers reconnect (as their clients do when the hub's lock goes).
+    for (const t of [a, hidden, visible]) {
+      const endpoint = await t.election.endpoint()
+      expect(endpoint.mode).toBe(t === visible ? 'leader' : 'follower')
+      expect(await ping(endpoint as unknown as Comlink.Endpoint)).toBe(visible.hubs[0].epoch)
+      endpoint.close?.()
+    }
+    // The old leader queued again, as a hidden tab: it leads when the visible one goes and the hidden one passes it by.
+    locks.crash('shared-realtime:leader:')
+    await tick(120)
+    expect(locks.held('shared-realtime:leader:v1')).toBe(false)
+    await tick(2_300)
+    expect([a, hidden].filter((t) => t.election.isLeader)).toHaveLength(1)
+    hiddenFollower.close?.()
+    visibleFollower.close?.()
+    closeHubs(a, hidden, visible)
+  })
+
+  it('keeps leading while no follower is visible, and hands over once one becomes visible', async () => {
+    const locks = new FakeLocks()
+    const a = tab(locks)
+    const b = tab(locks, true)
+    await a.election.endpoint()
+    const follower = await b.election.endpoint()
+    expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
+    a.setHidden(true)
+    a.elapse()
+    await tick(120)
+    expect(a.election.isLeader).toBe(true)
+    expect(b.election.isLeader).toBe(false)
+    b.setHidden(false)
+    await tick(120)
+    expect(a.election.isLeader).toBe(false)
+    expect(b.election.isLeader).toBe(true)
+    follower.close?.()
+    closeHubs(a, b)
+  })
+
+  it('keeps leading when it becomes visible before the timeout (timer cleared), and leaves no timer after close', async () => {
+    const locks = new FakeLocks()
+    const a = tab(locks)
+    const b = tab(locks)
+    await a.election.endpoint()
+    const follower = await b.election.endpoint()
+    expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
+    a.setHidden(true)
+    expect(a.handoverTimers.size).toBe(1)
+    a.setHidden(false)
+    expect(a.handoverTimers.size).toBe(0)
+    a.elapse()
+    await tick(120)
+    expect(a.election.isLeader).toBe(true)
+    expect(await ping(follower as unknown as Comlink.Endpoint)).toBe(a.hubs[0].epoch)
+    a.setHidden(true)
+    expect(a.handoverTimers.size).toBe(1)
+    a.election.close()
+    expect(a.handoverTimers.size).toBe(0)
+    follower.close?.()
+    closeHubs(a, b)
   })
 })
 
